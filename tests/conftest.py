@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import triage
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "rules" / "moray" / "scenarios" / "shared-scenarios.json"
+
+
+def load_scenarios() -> list[dict[str, Any]]:
+    return json.loads(SCENARIOS.read_text())
+
+
+@pytest.fixture(scope="session")
+def advisor() -> triage.Advisor:
+    return triage.Advisor()
+
+
+def console_script() -> str:
+    """The installed `triage` console script of this interpreter's environment."""
+    found = shutil.which("triage", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail("the triage console script is not installed beside this Python (pip install .)")
+    return found
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script, from a folder outside the source tree by default."""
+    return subprocess.run(
+        [console_script(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or Path("/"),
+        timeout=60,
+    )

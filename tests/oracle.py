@@ -1,0 +1,119 @@
+"""The decision semantics table of DOMAIN.md, written out by hand, independent of the rule pack.
+
+Tests compare the advisor with it; if someone edits the pack so that it no longer encodes the
+table, these tests fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+ROUTES = (
+    "emergency_response",
+    "child_protection_referral",
+    "multiagency_escalation",
+    "decision_forum",
+    "learning_review_notification",
+    "reflective_case_discussion",
+    "single_agency_route",
+    "no_additional_route",
+)
+BINARY_FACTS = (
+    "immediate_danger",
+    "unreported_harm_concern",
+    "child_died",
+    "significant_harm",
+    "carm_harm",
+    "effective_practice",
+    "interagency_learning",
+    "looked_after",
+    "professional_disagreement",
+    "agency_not_responding",
+    "within_one_agency",
+    "direct_resolution_tried",
+    "decision_sought",
+    "reflection_sought",
+    "multiagency",
+    "complex",
+    "not_progressing",
+    "drift_reason_known",
+    "manager_consulted",
+    "complaint_or_conduct",
+)
+PLAN_STATUS = ("child_protection_plan", "childs_plan", "looked_after", "none", "unknown")
+SAFETY_FACTS = ("immediate_danger", "unreported_harm_concern")
+SAFETY_ROUTES = ("emergency_response", "child_protection_referral")
+
+
+def routes(f: Mapping[str, str]) -> list[str]:
+    def y(k: str) -> bool:
+        return f[k] == "yes"
+
+    def n(k: str) -> bool:
+        return f[k] == "no"
+
+    def u(k: str) -> bool:
+        return f[k] == "unknown"
+
+    found = []
+    if y("immediate_danger"):
+        found.append("emergency_response")
+    if not n("unreported_harm_concern") or u("immediate_danger"):
+        found.append("child_protection_referral")
+    if (y("agency_not_responding") or (y("professional_disagreement") and y("direct_resolution_tried"))) and not y(
+        "within_one_agency"
+    ):
+        found.append("multiagency_escalation")
+    if y("decision_sought"):
+        found.append("decision_forum")
+    if (
+        ((y("significant_harm") or y("carm_harm") or y("effective_practice")) and y("interagency_learning"))
+        or (y("child_died") and not n("interagency_learning"))
+        or (y("child_died") and y("looked_after"))
+    ):
+        found.append("learning_review_notification")
+    rcd = y("multiagency") and (y("complex") or (y("not_progressing") and n("drift_reason_known")))
+    ruled_out = n("multiagency") or n("reflection_sought") or y("child_died")
+    if rcd and not ruled_out:
+        found.append("reflective_case_discussion")
+    if y("complaint_or_conduct") or ((y("professional_disagreement") or y("agency_not_responding")) and y("within_one_agency")):
+        found.append("single_agency_route")
+    return found or ["no_additional_route"]
+
+
+def primary(f: Mapping[str, str]) -> str:
+    return routes(f)[0]
+
+
+def completions(f: Mapping[str, str]):
+    """Every way of answering the unknown facts (yes/no; plan_status: a named plan)."""
+    unknown = [k for k, v in f.items() if v == "unknown"]
+    choices = [PLAN_STATUS[:-1] if k == "plan_status" else ("yes", "no") for k in unknown]
+    for values in itertools.product(*choices):
+        yield {**f, **dict(zip(unknown, values))}
+
+
+def provisional(f: Mapping[str, str]) -> bool:
+    now = primary(f)
+    return any(primary(c) != now for c in completions(f))
+
+
+def questions(f: Mapping[str, str]) -> set[str]:
+    """Unknown facts whose answer can change the primary route, for some answers to the others."""
+    found = set()
+    for fact in (k for k, v in f.items() if v == "unknown"):
+        values = PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no")
+        for c in completions({**f, fact: "answered below"}):
+            if len({primary({**c, fact: value}) for value in values}) > 1:
+                found.add(fact)
+                break
+    return found
+
+
+def rcd_status(f: Mapping[str, str]) -> str:
+    if "reflective_case_discussion" in routes(f):
+        return "recommended"
+    if any("reflective_case_discussion" in routes(c) for c in completions(f)):
+        return "possible"
+    return "not_recommended"

@@ -1,0 +1,107 @@
+"""The public face: assess, Advisor, load_pack, the answer's JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import triage
+
+FIELDS = {
+    "primary_route", "routes", "ruled_out", "rcd", "provisional", "questions",
+    "fired_rules", "advice", "notice", "audit",
+}
+
+
+def test_answer_json_has_exactly_the_documented_fields(advisor: triage.Advisor) -> None:
+    data = advisor.assess({"complex": "yes"}).model_dump(mode="json")
+    assert set(data) == FIELDS
+    assert set(data["routes"][0]) == {"id", "title", "next_steps", "contacts", "rules"}
+    assert set(data["rcd"]) == {"status", "reasons"}
+    assert set(data["audit"]) == {
+        "pack", "pack_version", "pack_sha256", "engine", "library_version", "facts", "timestamp"
+    }
+    json.dumps(data)
+
+
+def test_audit_names_pack_engine_and_full_facts(advisor: triage.Advisor) -> None:
+    audit = advisor.assess({"complex": "yes"}).audit
+    assert audit.pack == "moray-rcd" and audit.pack_version == advisor.pack.version
+    assert len(audit.pack_sha256) == 64
+    assert audit.engine.startswith("durable_rules")
+    assert audit.facts["complex"] == "yes" and audit.facts["multiagency"] == "unknown"
+    assert len(audit.facts) == len(advisor.pack.facts)
+
+
+def test_fired_rules_show_the_answers_they_read(advisor: triage.Advisor) -> None:
+    rec = advisor.assess({"multiagency": "yes", "complex": "yes", "reflection_sought": "yes"})
+    fired = {rule.id: rule for rule in rec.fired_rules}
+    assert fired["rcd_complex"].facts == {"multiagency": "yes", "complex": "yes"}
+    assert fired["rcd_complex"].effect == "recommend"
+    assert "One Page Brief" in fired["rcd_complex"].source
+
+
+def test_contacts_are_dated_data_from_the_brief(advisor: triage.Advisor) -> None:
+    rec = advisor.assess({"multiagency": "yes", "complex": "yes", "reflection_sought": "yes",
+                          "immediate_danger": "no", "unreported_harm_concern": "no"})
+    rcd = rec.routes[0]
+    assert rcd.id == "reflective_case_discussion"
+    assert any("mcpc@moray.gov.uk" in c and "2023-07" in c for c in rcd.contacts)
+    assert any("Social Work Reviewing Team" in step for step in rcd.next_steps)
+    assert any("Request for Multiagency Reflective Case Discussion" in step for step in rcd.next_steps)
+
+
+def test_quiet_case_says_why_there_is_nothing_to_do(advisor: triage.Advisor) -> None:
+    rec = advisor.assess({fact: "no" for fact in advisor.pack.fact if fact != "plan_status"})
+    assert rec.primary_route == "no_additional_route"
+    assert rec.routes[0].next_steps and rec.rcd.reasons
+
+
+def test_assess_with_a_pack_path(tmp_path: object) -> None:
+    rec = triage.assess({"immediate_danger": "yes"}, pack=triage.default_pack_path())
+    assert rec.primary_route == "emergency_response"
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"complx": "yes"}, "unknown fact 'complx' (did you mean 'complex'?)"),
+        ({"complex": "maybe"}, "fact 'complex': 'maybe' is not an answer"),
+        ({"plan_status": True}, "fact 'plan_status'"),
+        ({"complex": 1}, "fact 'complex': 1 is not an answer"),
+        ([], "must be a JSON object"),
+        ("complex", "must be a JSON object"),
+    ],
+)
+def test_bad_answers_name_the_field(advisor: triage.Advisor, answers: object, message: str) -> None:
+    with pytest.raises(triage.InputError, match=None) as caught:
+        advisor.assess(answers)
+    assert message in str(caught.value)
+
+
+def test_answers_accept_json_booleans_and_null(advisor: triage.Advisor) -> None:
+    rec = advisor.assess({"complex": True, "multiagency": False, "decision_sought": None})
+    assert rec.audit.facts["complex"] == "yes"
+    assert rec.audit.facts["multiagency"] == "no"
+    assert rec.audit.facts["decision_sought"] == "unknown"
+
+
+def test_huge_values_are_shortened_in_errors(advisor: triage.Advisor) -> None:
+    with pytest.raises(triage.InputError) as caught:
+        advisor.assess({"complex": "x" * 100_000})
+    assert len(str(caught.value)) < 200
+
+
+def test_advisor_answers_do_not_change_when_pack_files_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "pack"
+    shutil.copytree(triage.default_pack_path(), folder)
+    advisor = triage.Advisor(folder)
+    before = advisor.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"})
+    rules = folder / "rules.yaml"
+    rules.write_text(rules.read_text().replace("route: reflective_case_discussion\n    when:\n      all:\n        - {fact: multiagency, is: \"yes\"}\n        - {fact: complex, is: \"yes\"}", "route: reflective_case_discussion\n    when: {fact: complex, is: \"no\"}"))
+    after = advisor.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"})
+    assert before.routes == after.routes
+    assert triage.load_pack(folder).sha256 != advisor.pack.sha256

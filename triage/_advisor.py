@@ -1,0 +1,202 @@
+"""The advisor: answers in, `Recommendation` out.
+
+Data flows one way: answers -> validated case -> the engine's matches -> effects (routes, rule-outs,
+advice) -> the symbolic outlook (provisional, questions, RCD possible) -> Recommendation.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from triage._analysis import Analysis
+from triage._case import Case, make_case
+from triage._conditions import Test, failed_tests
+from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
+from triage._models import (
+    Advice,
+    Audit,
+    FiredRule,
+    OpenQuestion,
+    RcdStatus,
+    Recommendation,
+    RouteAdvice,
+    RuledOut,
+)
+from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
+from triage._version import __version__
+
+
+class Effects:
+    """What the matched rules of a case do: recommended routes, rule-outs, advice."""
+
+    def __init__(self, pack: Pack, matched: frozenset[str]) -> None:
+        fired = [rule for rule in pack.rules if rule.id in matched]
+        self.ruled_out = [rule for rule in fired if rule.effect == "rule_out"]
+        excluded = {rule.route for rule in self.ruled_out}
+        self.routes: dict[str, list[RuleSpec]] = {}
+        for route in pack.routes:
+            if route.id not in excluded:
+                rules = [r for r in fired if r.effect == "recommend" and r.route == route.id]
+                if rules:
+                    self.routes[route.id] = rules
+        if not self.routes:
+            self.routes[pack.default_route] = []
+        self.advice = [
+            rule
+            for rule in fired
+            if rule.effect == "advice" and (rule.requires_route is None or rule.requires_route in self.routes)
+        ]
+        self.recommend = [rule for rule in fired if rule.effect == "recommend"]
+
+    @property
+    def primary(self) -> str:
+        return next(iter(self.routes))
+
+
+def _describe(test: Test, case: Case) -> str:
+    needed = " or ".join(sorted(test.answers)) or "nothing"
+    return f"'{test.fact}' is {case[test.fact]}, it needs {needed}"
+
+
+class Advisor:
+    """Assesses cases against one rule pack. Build once, reuse.
+
+    Thread-safe: one Advisor may be shared by any number of threads; engine calls are serialised
+    internally (durable_rules has no locks), so threads give correctness, not speed. The pack is
+    read once: changing its files later does not change this Advisor's answers.
+
+    >>> advisor = Advisor()
+    >>> advisor.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"}).rcd.status
+    'recommended'
+    """
+
+    def __init__(self, pack: Pack | str | Path | None = None) -> None:
+        if pack is None:
+            pack = default_pack_path()
+        self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.matcher: Matcher = make_matcher(self.pack)
+        self._analysis_lock = threading.Lock()
+
+    @cached_property
+    def engine(self) -> str:
+        if self.matcher.name == "durable_rules":
+            return f"durable_rules {durable_version()}"
+        return f"reference evaluator (durable_rules unavailable: {IMPORT_ERROR})"
+
+    @property
+    def analysis(self) -> Analysis:
+        """The pack's compiled decision diagrams (built on first use)."""
+        with self._analysis_lock:
+            return self._analysis
+
+    @cached_property
+    def _analysis(self) -> Analysis:
+        return Analysis(self.pack)
+
+    def case(self, answers: Any) -> Case:
+        """Validate answers into a full case (raises InputError)."""
+        return make_case(answers, self.pack)
+
+    def assess(self, answers: Any) -> Recommendation:
+        """The advice for one case: answers maps fact ids to 'yes' / 'no' / 'unknown'.
+
+        A fact left out is unknown. Raises InputError for an unknown fact id or a bad answer.
+        """
+        return self.recommend(self.case(answers))
+
+    def recommend(self, case: Case) -> Recommendation:
+        """The advice for a validated case (see `case`)."""
+        pack = self.pack
+        effects = Effects(pack, self.matcher.matches(case))
+        analysis = self.analysis
+        outlook = analysis.outlook(case)
+        primary = effects.primary
+        fired = [*effects.recommend, *effects.ruled_out, *effects.advice]
+        fired.sort(key=lambda rule: list(pack.rule).index(rule.id))
+        return Recommendation(
+            primary_route=primary,
+            routes=[
+                RouteAdvice(
+                    id=route_id,
+                    title=pack.route[route_id].title,
+                    next_steps=list(pack.route[route_id].next_steps),
+                    contacts=[pack.contact_line(c) for c in pack.route[route_id].contacts],
+                    rules=[rule.id for rule in rules],
+                )
+                for route_id, rules in effects.routes.items()
+            ],
+            ruled_out=[RuledOut(route=r.route or "", rule=r.id, reason=r.reason) for r in effects.ruled_out],
+            rcd=self._focus_status(case, effects),
+            provisional=outlook.primaries != {primary},
+            questions=[OpenQuestion(fact=f, question=pack.fact[f].question) for f in outlook.questions],
+            fired_rules=[
+                FiredRule(
+                    id=rule.id,
+                    effect=rule.effect,
+                    route=rule.route or rule.requires_route,
+                    facts={fact: case[fact] for fact in rule_facts(rule)},
+                    source=pack.cite(rule.source),
+                )
+                for rule in fired
+            ],
+            advice=[Advice(text=rule.text or "", rule=rule.id) for rule in effects.advice],
+            notice=pack.notice,
+            audit=Audit(
+                pack=pack.id,
+                pack_version=pack.version,
+                pack_sha256=pack.sha256,
+                engine=self.engine,
+                library_version=__version__,
+                facts=dict(case),
+                timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ),
+        )
+
+    def _focus_status(self, case: Case, effects: Effects) -> RcdStatus:
+        """Whether the pack's focus route (RCD in Moray) fits, with reasons in words."""
+        pack, focus = self.pack, self.pack.focus_route
+        title = pack.route[focus].title
+        if focus in effects.routes:
+            reasons = [rule.reason for rule in effects.routes[focus]]
+            if effects.primary != focus:
+                reasons.append(f"{pack.route[effects.primary].title} comes first.")
+            return RcdStatus(status="recommended", reasons=reasons)
+        reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
+        possible, facts = self.analysis.could_recommend(focus, case)
+        if possible:
+            asked = "; ".join(pack.fact[fact].question for fact in facts)
+            reasons.append(f"{title} could fit, depending on answers not yet known: {asked}")
+            return RcdStatus(status="possible", reasons=reasons)
+        if not reasons:
+            for rule in pack.rules:
+                if rule.effect == "recommend" and rule.route == focus:
+                    missing = "; ".join(_describe(t, case) for t in failed_tests(pack.normal[rule.id], case))
+                    reasons.append(f"Rule '{rule.id}' does not apply: {missing}.")
+        return RcdStatus(status="not_recommended", reasons=reasons)
+
+
+_default: Advisor | None = None
+_default_lock = threading.Lock()
+
+
+def default_advisor() -> Advisor:
+    """The shared Advisor of the default pack (built on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Advisor()
+        return _default
+
+
+def assess(answers: Any, *, pack: Pack | str | Path | None = None) -> Recommendation:
+    """The advice for one case, on the default pack unless `pack` is given.
+
+    >>> assess({"immediate_danger": "yes"}).primary_route
+    'emergency_response'
+    """
+    advisor = default_advisor() if pack is None else Advisor(pack)
+    return advisor.assess(answers)

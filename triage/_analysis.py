@@ -1,0 +1,109 @@
+"""Symbolic reasoning over a pack: which answers to the unknown facts could change the advice.
+
+The pack's rules compile once into decision diagrams (see _diagram): one per rule, one per route
+("is it recommended?") and one for the primary route. A case then restricts them: known facts
+fixed, unknown facts free over their real answers (yes/no, or a named value; never "unknown",
+since answering a question means giving a real answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from triage._case import Case
+from triage._conditions import And, Normal, Test
+from triage._diagram import Diagrams, Restricted
+from triage._pack import UNKNOWN, Pack
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the unknown facts of a case could still change."""
+
+    primaries: frozenset[str]
+    """Every primary route some answers to the unknown facts would give."""
+    questions: tuple[str, ...]
+    """Unknown facts whose answer could change the primary route, most decisive first."""
+
+
+class Analysis:
+    """The compiled diagrams of one pack. Built once; read-only and thread-safe after that."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.facts = tuple(fact.id for fact in pack.facts)
+        self.position = {fact: index for index, fact in enumerate(self.facts)}
+        self.answers = tuple(fact.answers for fact in pack.facts)
+        self._answer_index = tuple({a: i for i, a in enumerate(answers)} for answers in self.answers)
+        self._real = tuple(
+            tuple(i for i, answer in enumerate(answers) if answer != UNKNOWN) for answers in self.answers
+        )
+        self.diagrams = Diagrams([len(answers) for answers in self.answers])
+        self.rule = {rule_id: self._compile(normal) for rule_id, normal in pack.normal.items()}
+        self.recommended = {route.id: self._recommended(route.id) for route in pack.routes}
+        primary = self.diagrams.terminal(pack.default_route)
+        for route in reversed(pack.routes):
+            if route.id != pack.default_route:
+                primary = self.diagrams.ite(self.recommended[route.id], self.diagrams.terminal(route.id), primary)
+        self.primary = primary
+
+    def _compile(self, normal: Normal) -> int:
+        d = self.diagrams
+        if isinstance(normal, Test):
+            var = self.position[normal.fact]
+            index = self._answer_index[var]
+            return d.test(var, frozenset(index[answer] for answer in normal.answers))
+        parts = [self._compile(part) for part in normal.parts]
+        result = parts[0]
+        for part in parts[1:]:
+            result = d.conjoin(result, part) if isinstance(normal, And) else d.disjoin(result, part)
+        return result
+
+    def _recommended(self, route: str) -> int:
+        d = self.diagrams
+        if route == self.pack.default_route:
+            return d.false
+        recommend, rule_out = d.false, d.false
+        for rule in self.pack.rules:
+            if rule.route == route and rule.effect == "recommend":
+                recommend = d.disjoin(recommend, self.rule[rule.id])
+            elif rule.route == route and rule.effect == "rule_out":
+                rule_out = d.disjoin(rule_out, self.rule[rule.id])
+        return d.conjoin(recommend, d.negate(rule_out))
+
+    def restrict(self, root: int, case: Case) -> Restricted:
+        """The diagram `root` with the case's known facts fixed and its unknown facts free."""
+        facts, index, real = self.facts, self._answer_index, self._real
+
+        def fixed(var: int) -> int | None:
+            answer = case[facts[var]]
+            return None if answer == UNKNOWN else index[var][answer]
+
+        return self.diagrams.restrict(root, fixed, real.__getitem__)
+
+    def outlook(self, case: Case) -> Outlook:
+        """The primary routes the unknown facts could still lead to, and the questions that matter."""
+        restricted = self.restrict(self.primary, case)
+        return Outlook(
+            primaries=frozenset(str(route) for route in restricted.outcomes),
+            questions=self.rank_questions(restricted),
+        )
+
+    def rank_questions(self, restricted: Restricted) -> tuple[str, ...]:
+        """Facts a restricted diagram depends on: safety facts first, then by the urgency of the
+        most urgent route each can lead to, then in the pack's order."""
+        urgency = self.pack.urgency
+        last = len(urgency)
+
+        def rank(var: int) -> tuple[bool, int, int]:
+            reach: frozenset[Hashable] = restricted.variables[var]
+            most_urgent = min((urgency.get(str(route), last) for route in reach), default=last)
+            return (not self.pack.facts[var].safety, most_urgent, var)
+
+        return tuple(self.facts[var] for var in sorted(restricted.variables, key=rank))
+
+    def could_recommend(self, route: str, case: Case) -> tuple[bool, tuple[str, ...]]:
+        """Whether some answers to the unknown facts recommend `route`, and the facts that matter."""
+        restricted = self.restrict(self.recommended[route], case)
+        return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))

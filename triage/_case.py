@@ -1,0 +1,75 @@
+"""Answers in, a validated case out: every fact of the pack answered, unknown made explicit."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from triage._errors import InputError, did_you_mean, shorten
+from triage._pack import UNKNOWN, Pack
+
+Case = dict[str, str]
+"""fact id -> answer, for every fact of the pack (unknown explicit, never missing)."""
+
+MAX_INPUT_BYTES = 1 << 20
+_WORDS = {True: "yes", False: "no", None: UNKNOWN}
+
+
+def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """One answer as the pack's word: JSON true/false/null are yes/no/unknown for yes/no facts."""
+    if isinstance(value, bool) or value is None:
+        word = _WORDS[value]
+        if word in allowed:
+            return word
+    elif isinstance(value, str):
+        word = value.strip().lower()
+        if word in allowed:
+            return word
+    elif isinstance(value, float) and math.isnan(value):
+        value = "NaN"
+    raise InputError(
+        f"fact '{fact}': {shorten(value)} is not an answer (use {', '.join(allowed)})",
+        field=fact,
+    )
+
+
+def make_case(answers: Any, pack: Pack) -> Case:
+    """Validate answers (fact id -> answer) against the pack. A fact left out is unknown."""
+    if not isinstance(answers, Mapping):
+        raise InputError(
+            f"the answers must be a JSON object of fact ids to answers, not {type(answers).__name__}"
+        )
+    case = dict.fromkeys(pack.domains, UNKNOWN)
+    for fact, value in answers.items():
+        if not isinstance(fact, str) or fact not in pack.fact:
+            name = fact if isinstance(fact, str) else repr(fact)
+            hint = did_you_mean(name, pack.fact) if isinstance(fact, str) and len(fact) < 200 else ""
+            raise InputError(f"unknown fact {shorten(name)}{hint}", field=str(name)[:64])
+        case[fact] = answer_word(fact, value, pack.fact[fact].answers)
+    return case
+
+
+def parse_json(text: str | bytes, *, source: str = "input") -> Any:
+    """JSON text to data, or an InputError naming the source, line and column."""
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(f"{source}: larger than {MAX_INPUT_BYTES // 1024} KiB")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    except (UnicodeDecodeError, RecursionError) as error:
+        raise InputError(f"{source}: unreadable JSON ({type(error).__name__})") from None
+
+
+def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:
+    """'ID=ANSWER' (as given on a command line) to a validated (fact, answer)."""
+    fact, sep, value = text.partition("=")
+    fact = fact.strip()
+    if not sep:
+        raise InputError(f"'{shorten(text)}' should be ID=ANSWER, e.g. complex=yes", field=fact)
+    one = make_case({fact: value}, pack)
+    return fact, one[fact]

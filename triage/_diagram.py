@@ -1,0 +1,189 @@
+"""Reduced ordered multi-valued decision diagrams (MDDs): the symbolic core of the analysis.
+
+A diagram is a function from a full assignment of the variables (each one of a few values) to a
+terminal value. Nodes are hash-consed and reduced, so two equal functions are the same node, and a
+variable appears in a diagram exactly when the function depends on it. That is what lets the
+advisor answer "could any answers to the unknown facts change the primary route?" and "which
+unknown facts matter?" without enumerating the 3^20 cases of a pack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+_TERMINAL = -1
+
+
+@dataclass(frozen=True)
+class Restricted:
+    """A diagram restricted to one case: known variables fixed, unknown ones free over `free`.
+
+    `outcomes` is the set of terminal values some completion reaches; `variables` maps each
+    variable the result still depends on to the terminal values reachable below it.
+    """
+
+    outcomes: frozenset[Hashable]
+    variables: Mapping[int, frozenset[Hashable]]
+
+
+class Diagrams:
+    """A store of diagrams over variables 0..n-1, variable i taking `arity[i]` values."""
+
+    def __init__(self, arity: Sequence[int]) -> None:
+        self.arity = tuple(arity)
+        self._var: list[int] = []
+        self._kids: list[tuple[int, ...]] = []
+        self._value: list[Hashable] = []
+        self._unique: dict[tuple[int, tuple[int, ...]], int] = {}
+        self._terminals: dict[Hashable, int] = {}
+        self._ite: dict[tuple[int, int, int], int] = {}
+        self.false = self.terminal(False)
+        self.true = self.terminal(True)
+
+    def __len__(self) -> int:
+        return len(self._var)
+
+    def terminal(self, value: Hashable) -> int:
+        node = self._terminals.get(value)
+        if node is None:
+            node = self._new(_TERMINAL, (), value)
+            self._terminals[value] = node
+        return node
+
+    def node(self, var: int, kids: tuple[int, ...]) -> int:
+        """The node testing `var`, going to kids[value]; reduced and shared."""
+        first = kids[0]
+        if all(kid == first for kid in kids):
+            return first
+        key = (var, kids)
+        node = self._unique.get(key)
+        if node is None:
+            node = self._new(var, kids, None)
+            self._unique[key] = node
+        return node
+
+    def _new(self, var: int, kids: tuple[int, ...], value: Hashable) -> int:
+        self._var.append(var)
+        self._kids.append(kids)
+        self._value.append(value)
+        return len(self._var) - 1
+
+    def test(self, var: int, values: frozenset[int]) -> int:
+        """True when variable `var` takes one of `values` (value indexes)."""
+        return self.node(var, tuple(self.true if v in values else self.false for v in range(self.arity[var])))
+
+    def is_terminal(self, node: int) -> bool:
+        return self._var[node] == _TERMINAL
+
+    def value(self, node: int) -> Hashable:
+        return self._value[node]
+
+    def _top(self, node: int) -> int:
+        var = self._var[node]
+        return len(self.arity) if var == _TERMINAL else var
+
+    def _cofactor(self, node: int, var: int, value: int) -> int:
+        return self._kids[node][value] if self._var[node] == var else node
+
+    def ite(self, cond: int, then: int, other: int) -> int:
+        """If `cond` (a boolean diagram) then `then` else `other`."""
+        if cond == self.true or then == other:
+            return then
+        if cond == self.false:
+            return other
+        key = (cond, then, other)
+        found = self._ite.get(key)
+        if found is not None:
+            return found
+        var = min(self._top(cond), self._top(then), self._top(other))
+        kids = tuple(
+            self.ite(
+                self._cofactor(cond, var, value),
+                self._cofactor(then, var, value),
+                self._cofactor(other, var, value),
+            )
+            for value in range(self.arity[var])
+        )
+        result = self.node(var, kids)
+        self._ite[key] = result
+        return result
+
+    def conjoin(self, a: int, b: int) -> int:
+        return self.ite(a, b, self.false)
+
+    def disjoin(self, a: int, b: int) -> int:
+        return self.ite(a, self.true, b)
+
+    def negate(self, a: int) -> int:
+        return self.ite(a, self.false, self.true)
+
+    def restrict(self, root: int, fixed: Callable[[int], int | None], free: Callable[[int], Sequence[int]]) -> Restricted:
+        """Fix each variable with `fixed(var)` (a value index, or None to leave it free over
+        `free(var)`), and report what the rest can still reach."""
+        memo: dict[int, int] = {}
+        # The restricted diagram, reduced as it is built: local ids, their variable and reach.
+        ids: dict[Hashable, int] = {}
+        var_of: list[int] = []
+        reach_of: list[frozenset[Hashable]] = []
+
+        def local(key: Hashable, var: int, reach: frozenset[Hashable]) -> int:
+            found = ids.get(key)
+            if found is None:
+                found = ids[key] = len(var_of)
+                var_of.append(var)
+                reach_of.append(reach)
+            return found
+
+        def walk(node: int) -> int:
+            found = memo.get(node)
+            if found is not None:
+                return found
+            var = self._var[node]
+            if var == _TERMINAL:
+                result = local(("t", node), _TERMINAL, frozenset((self._value[node],)))
+            else:
+                choice = fixed(var)
+                if choice is not None:
+                    result = walk(self._kids[node][choice])
+                else:
+                    kids = tuple(walk(self._kids[node][value]) for value in free(var))
+                    first = kids[0]
+                    if all(kid == first for kid in kids):
+                        result = first
+                    else:
+                        reach = frozenset().union(*(reach_of[kid] for kid in kids))
+                        result = local((var, kids), var, reach)
+            memo[node] = result
+            return result
+
+        top = walk(root)
+        variables: dict[int, frozenset[Hashable]] = {}
+        for var, reach in zip(var_of, reach_of):
+            if var != _TERMINAL:
+                variables[var] = variables.get(var, frozenset()) | reach
+        return Restricted(outcomes=reach_of[top], variables=variables)
+
+    def satisfying(self, root: int, target: Hashable) -> dict[int, int] | None:
+        """One partial assignment (var -> value index) that reaches `target`, or None."""
+        goal = self._terminals.get(target)
+        if goal is None:
+            return None
+        memo: dict[int, bool] = {}
+
+        def reaches(node: int) -> bool:
+            if node not in memo:
+                memo[node] = node == goal or (
+                    not self.is_terminal(node) and any(reaches(kid) for kid in self._kids[node])
+                )
+            return memo[node]
+
+        if not reaches(root):
+            return None
+        path: dict[int, int] = {}
+        node = root
+        while node != goal:
+            value = next(v for v, kid in enumerate(self._kids[node]) if reaches(kid))
+            path[self._var[node]] = value
+            node = self._kids[node][value]
+        return path

@@ -1,0 +1,141 @@
+"""The durable_rules engine: the only module that imports durable_rules.
+
+Rules compile to one durable_rules ruleset per loaded pack, evaluated through the C module
+directly (not the Host API, whose timer threads crash and re-assert state). What DESIGN.md
+measured, and how this module avoids it:
+- a session in which no rule fired crashes on delete: an always-true sentinel rule fires on every
+  case, so there is always a match and never MessageNotHandled;
+- events are consumed by the first rule: cases are asserted as facts, and retracted after, in one
+  session (no session churn, so memory stays flat and no 1,024-session limit is reached);
+- every rule is guarded by `kind == "case"`, the only other key besides the fact ids, which the
+  pack loader keeps off the reserved keys (sid, id, $...);
+- a fact fires once per true `$or` branch: matches are collected into a set;
+- the C core has no locks: calls are serialised with a lock;
+- the pack loader bounds the branches (creation hangs past 512 branching from one test).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from triage._case import Case
+from triage._conditions import And, Normal, Test
+from triage._errors import TriageError
+from triage._pack import Pack
+from triage._reference import ReferenceMatcher
+
+try:
+    import durable_rules_engine as _durable
+
+    IMPORT_ERROR: str | None = None
+except ImportError as error:  # durable_rules does not build on Python 3.13+
+    _durable = None
+    IMPORT_ERROR = str(error)
+
+_SENTINEL = "_sentinel"
+_GUARD = {"kind": "case"}
+_names = itertools.count(1)
+
+
+class Matcher(Protocol):
+    name: str
+
+    def matches(self, case: Case) -> frozenset[str]: ...
+
+
+def durable_version() -> str | None:
+    if _durable is None:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("durable_rules")
+    except PackageNotFoundError:
+        return "unknown version"
+
+
+def _expression(normal: Normal, domains: Mapping[str, frozenset[str]]) -> dict[str, Any] | bool:
+    """A durable_rules test for a normalised condition; True/False when it is constant."""
+    if isinstance(normal, Test):
+        answers = normal.answers
+        others = sorted(domains[normal.fact] - answers)
+        if not answers:
+            return False
+        if not others:
+            return True
+        if len(answers) == 1:
+            return {normal.fact: next(iter(answers))}
+        if len(others) <= len(answers):
+            tests = [{"$neq": {normal.fact: answer}} for answer in others]
+            return tests[0] if len(tests) == 1 else {"$and": tests}
+        return {"$or": [{normal.fact: answer} for answer in sorted(answers)]}
+    conjunction = isinstance(normal, And)
+    parts = []
+    for part in normal.parts:
+        expression = _expression(part, domains)
+        if expression is (not conjunction):  # False in an and, True in an or, decides it
+            return not conjunction
+        if expression is not conjunction:
+            parts.append(expression)
+    if not parts:
+        return conjunction
+    if len(parts) == 1:
+        return parts[0]
+    return {"$and" if conjunction else "$or": parts}
+
+
+def compile_ruleset(pack: Pack) -> dict[str, Any]:
+    """The durable_rules ruleset definition of a pack (rules that can never hold are left out)."""
+    ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}
+    for rule_id, normal in pack.normal.items():
+        expression = _expression(normal, pack.domains)
+        if expression is False:
+            continue
+        test = _GUARD if expression is True else {"$and": [_GUARD, expression]}
+        ruleset[rule_id] = {"all": [{"m": test}]}
+    return ruleset
+
+
+class DurableMatcher:
+    """Evaluates a pack's rules in durable_rules. One ruleset per instance; calls serialised."""
+
+    name = "durable_rules"
+
+    def __init__(self, pack: Pack) -> None:
+        if _durable is None:
+            raise TriageError(f"durable_rules cannot be imported: {IMPORT_ERROR}")
+        self._lock = threading.Lock()
+        definition = json.dumps(compile_ruleset(pack), ensure_ascii=True, sort_keys=True)
+        self._handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
+        weakref.finalize(self, _durable.delete_ruleset, self._handle)
+
+    def matches(self, case: Case) -> frozenset[str]:
+        """The ids of the rules whose condition holds for the case."""
+        fact = json.dumps({**_GUARD, **case}, ensure_ascii=True)
+        fired: set[str] = set()
+        with self._lock:
+            try:
+                result = _durable.assert_fact(self._handle, fact)
+                if result[0] != 0:
+                    raise TriageError(f"the rules engine refused the case (code {result[0]})")
+                state = result[1]
+                messages = _durable.start_action_for_state(self._handle, state)
+                while messages:
+                    fired.update(json.loads(messages[1] if isinstance(messages, tuple) else messages))
+                    messages = _durable.complete_and_start_action(self._handle, state)
+            finally:
+                _durable.retract_fact(self._handle, fact)
+        fired.discard(_SENTINEL)
+        return frozenset(fired)
+
+
+def make_matcher(pack: Pack) -> Matcher:
+    """durable_rules where it can be imported; otherwise the reference evaluator (named so)."""
+    if _durable is None:
+        return ReferenceMatcher(pack)
+    return DurableMatcher(pack)

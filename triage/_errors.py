@@ -1,0 +1,58 @@
+"""The error tree: every problem the library reports is a TriageError with a one-line message."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class TriageError(Exception):
+    """Base of every error triage raises on purpose. Its message is one line, fit to show a user."""
+
+
+class InputError(TriageError):
+    """A question (answers) that cannot be assessed: unknown fact id, bad answer, malformed JSON.
+
+    `field` names the offending fact id or location when there is one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PackError(TriageError):
+    """A rule pack that cannot be used: unreadable, malformed, or inconsistent.
+
+    `file`, `rule` and `field` locate the problem when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        rule: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = ": ".join(
+            part
+            for part in (file, f"rule '{rule}'" if rule else None, field)
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file = file
+        self.rule = rule
+        self.field = field
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or '' when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def shorten(value: object, limit: int = 40) -> str:
+    """A repr of a user's value short enough for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

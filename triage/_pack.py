@@ -1,0 +1,429 @@
+"""Rule packs: the YAML files, their validation, and the loaded, hashed `Pack`.
+
+A pack is a folder of YAML files (scenarios/ aside). Each file holds some of the top-level keys of
+`PackDocument` (pack.yaml: metadata; facts.yaml; routes.yaml; rules.yaml); together they must hold
+all of them, each key in one file. Loading refuses anything that could execute code or blow up:
+only plain YAML (no tags, no aliases), bounded sizes, and every reference checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
+from triage._conditions import depth as condition_depth
+from triage._errors import PackError, did_you_mean
+
+UNKNOWN = "unknown"
+BINARY = ("yes", "no", UNKNOWN)
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+SEMVER_PATTERN = r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$"
+# Keys the engine gives a meaning of its own, and the guard key of every case.
+RESERVED_FACT_IDS = frozenset({"sid", "id", "kind"})
+
+# Bounds that keep a hostile pack from hanging or exhausting the process (durable_rules hangs
+# past 512 rules branching from one test, so the engine's branches are counted too).
+MAX_FILE_BYTES = 1 << 20
+MAX_FILES = 32
+MAX_RULES = 400
+MAX_LEAVES_PER_RULE = 64
+MAX_DEPTH = 8
+MAX_ENGINE_BRANCHES = 480
+MAX_ANSWERS = 16
+
+_STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+Id = Field(pattern=ID_PATTERN)
+
+
+class Source(BaseModel):
+    """A document the pack rests on."""
+
+    model_config = _STRICT
+    title: str = Field(min_length=1)
+    date: str = Field(min_length=1, description="When it was published or last checked, or 'unknown'.")
+    url: str | None = None
+
+
+class SourceRef(BaseModel):
+    """A citation: a document of the pack's `sources` and the section relied on."""
+
+    model_config = _STRICT
+    document: str = Field(min_length=1)
+    section: str = Field(min_length=1)
+
+
+class Contact(BaseModel):
+    """Someone to contact, as named by a source on a date."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    for_: str = Field(alias="for", min_length=1)
+    source: str
+    as_of: str = Field(min_length=1)
+
+
+class FactSpec(BaseModel):
+    """A question the advisor can ask."""
+
+    model_config = _STRICT
+    id: str = Id
+    question: str = Field(min_length=1)
+    help: str = ""
+    safety: bool = Field(False, description="Precautionary: unknown leads to the safety route; asked first.")
+    answers: tuple[str, ...] = Field(BINARY, min_length=2, max_length=MAX_ANSWERS)
+
+
+class RouteSpec(BaseModel):
+    """A route the advisor can recommend."""
+
+    model_config = _STRICT
+    id: str = Id
+    priority: int = Field(ge=1, le=1000, description="1 is the most urgent.")
+    safety: bool = False
+    title: str = Field(min_length=1)
+    guidance: str = Field(min_length=1)
+    next_steps: tuple[str, ...] = Field(min_length=1)
+    contacts: tuple[str, ...] = ()
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+
+
+class RuleSpec(BaseModel):
+    """One rule: a condition, one effect, the reason in plain words, and its source."""
+
+    model_config = _STRICT
+    id: str = Id
+    effect: Literal["recommend", "rule_out", "advice"]
+    route: str | None = Field(None, description="The route recommended or ruled out.")
+    requires_route: str | None = Field(
+        None, description="Advice only: applies only when this route is recommended."
+    )
+    when: Condition
+    text: str | None = Field(None, min_length=1, description="Advice only: the note.")
+    reason: str = Field(min_length=1)
+    source: SourceRef
+
+
+class PackDocument(BaseModel):
+    """The top-level keys of a pack; each pack file holds some of them (schema for editors)."""
+
+    model_config = _STRICT
+    id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    title: str | None = None
+    version: str | None = Field(None, pattern=SEMVER_PATTERN)
+    area: str | None = None
+    default_route: str | None = Field(None, description="The route when no other is recommended.")
+    focus_route: str | None = Field(None, description="The route the pack is about (reported as `rcd`).")
+    notice: str | None = None
+    sources: dict[str, Source] | None = None
+    contacts: dict[str, Contact] | None = None
+    facts: tuple[FactSpec, ...] | None = None
+    routes: tuple[RouteSpec, ...] | None = None
+    rules: tuple[RuleSpec, ...] | None = Field(None, max_length=MAX_RULES)
+
+
+REQUIRED_KEYS = ("id", "version", "default_route", "focus_route", "notice", "sources", "facts", "routes", "rules")
+
+
+class Pack:
+    """A loaded, validated rule pack. Immutable; `sha256` identifies its exact content."""
+
+    def __init__(self, document: PackDocument, *, path: Path, sha256: str) -> None:
+        self.document = document
+        self.path = path
+        self.sha256 = sha256
+        self.id: str = document.id or ""
+        self.version: str = document.version or ""
+        self.title: str = document.title or self.id
+        self.notice: str = document.notice or ""
+        self.sources: Mapping[str, Source] = document.sources or {}
+        self.contacts: Mapping[str, Contact] = document.contacts or {}
+        self.facts: tuple[FactSpec, ...] = document.facts or ()
+        self.routes: tuple[RouteSpec, ...] = tuple(
+            sorted(document.routes or (), key=lambda route: route.priority)
+        )
+        self.rules: tuple[RuleSpec, ...] = document.rules or ()
+        self.default_route: str = document.default_route or ""
+        self.focus_route: str = document.focus_route or ""
+        self.fact = {fact.id: fact for fact in self.facts}
+        self.route = {route.id: route for route in self.routes}
+        self.rule = {rule.id: rule for rule in self.rules}
+        self.domains: dict[str, frozenset[str]] = {f.id: frozenset(f.answers) for f in self.facts}
+        self.urgency: dict[str, int] = {route.id: rank for rank, route in enumerate(self.routes)}
+
+    @cached_property
+    def normal(self) -> dict[str, Normal]:
+        """Each rule's condition in negation normal form, by rule id."""
+        return {rule.id: normalise(rule.when, self.domains) for rule in self.rules}
+
+    def cite(self, ref: SourceRef) -> str:
+        """A citation in words: 'Title (date), section'."""
+        source = self.sources[ref.document]
+        dated = "" if source.date == "unknown" else f" ({source.date})"
+        return f"{source.title}{dated}, {ref.section}"
+
+    def contact_line(self, contact_id: str) -> str:
+        contact = self.contacts[contact_id]
+        dated = "" if contact.as_of == "unknown" else f" (as of {contact.as_of})"
+        return f"{contact.name} - {contact.for_}{dated}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.version}"
+
+
+# --- reading files ------------------------------------------------------------------------
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML that keeps yes/no/on/off as words (YAML 1.2 booleans only)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _refuse_shared_nodes(data: Any, file: str) -> None:
+    # Aliases make shared nodes; refusing them stops alias bombs (billion laughs) before any
+    # walk over the data can blow up. Each container is visited once.
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                raise PackError("YAML aliases (*name) are not allowed in a pack", file=file)
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+
+
+def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
+    """Plain YAML data from a file, or a PackError naming the file. Refuses oversized files."""
+    name = str(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as error:
+        raise PackError(f"cannot read: {error.strerror or error}", file=name) from None
+    if len(raw) > limit:
+        raise PackError(f"larger than {limit // 1024} KiB", file=name)
+    try:
+        text = raw.decode("utf-8")
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except UnicodeDecodeError:
+        raise PackError("not UTF-8 text", file=name) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise PackError(f"{where}malformed YAML: {error.problem or error}", file=name) from None
+    except yaml.YAMLError as error:
+        raise PackError(f"malformed YAML: {error}", file=name) from None
+    _refuse_shared_nodes(data, name)
+    return data
+
+
+def pack_files(folder: Path) -> list[Path]:
+    """The YAML files of a pack folder, in name order (its scenarios/ folder is not part of it)."""
+    if not folder.is_dir():
+        raise PackError("not a folder", file=str(folder))
+    files = sorted(
+        path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()
+    )
+    if not files:
+        raise PackError("no .yaml files in the pack folder", file=str(folder))
+    if len(files) > MAX_FILES:
+        raise PackError(f"more than {MAX_FILES} files", file=str(folder))
+    return files
+
+
+def load_pack(path: str | Path) -> Pack:
+    """Load, validate and hash the rule pack in a folder.
+
+    >>> pack = load_pack(default_pack_path())
+    >>> pack.id
+    'moray-rcd'
+
+    Raises PackError naming the file, rule and field of the first problem found.
+    """
+    folder = Path(path)
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    digest = hashlib.sha256()
+    for file in pack_files(folder):
+        data = read_yaml(file)
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise PackError("the top level must be a mapping of keys", file=str(file))
+        for key, value in data.items():
+            if key in merged:
+                raise PackError(f"key '{key}' is also in {origin[key]}", file=str(file))
+            merged[key] = value
+            origin[key] = str(file)
+    missing = [key for key in REQUIRED_KEYS if key not in merged]
+    if missing:
+        raise PackError(f"the pack has no '{missing[0]}'", file=str(folder))
+    try:
+        document = PackDocument.model_validate(merged)
+    except ValidationError as error:
+        raise _pack_validation_error(error, merged, origin) from None
+    pack = Pack(document, path=folder, sha256=digest.hexdigest())
+    _check_references(pack, origin)
+    return pack
+
+
+def _pack_validation_error(
+    error: ValidationError, merged: Mapping[str, Any], origin: Mapping[str, str]
+) -> PackError:
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    key = str(loc[0]) if loc else ""
+    rule = None
+    if key in ("rules", "facts", "routes") and len(loc) > 1 and isinstance(loc[1], int):
+        item = merged[key][loc[1]]
+        label = item.get("id") if isinstance(item, dict) else None
+        rule = f"{label}" if label else f"#{loc[1] + 1}"
+        if key != "rules":
+            rule = None
+            key = f"{key}[{label or loc[1] + 1}]"
+        loc = loc[2:]
+    else:
+        loc = loc[1:]
+    # Drop the union tags pydantic puts in a condition's location.
+    field = ".".join(
+        str(part)
+        for index, part in enumerate(loc)
+        if part != "leaf" and not (index + 1 < len(loc) and loc[index + 1] == part)
+    )
+    message = first["msg"].replace("Value error, ", "")
+    where = f"{key}.{field}" if field and key not in ("rules",) else (field or key)
+    return PackError(message, file=origin.get(str(first["loc"][0]) if first["loc"] else "", None), rule=rule, field=where)
+
+
+def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
+    """Every id a pack refers to exists, and the pack is within the engine's bounds."""
+
+    def fail(key: str, message: str, *, rule: str | None = None, field: str | None = None) -> None:
+        raise PackError(message, file=origin.get(key), rule=rule, field=field)
+
+    for key, items in (("facts", pack.facts), ("routes", pack.routes), ("rules", pack.rules)):
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                fail(key, f"duplicate id '{item.id}'", field=f"{key}.id")
+            seen.add(item.id)
+    for fact in pack.facts:
+        if fact.id in RESERVED_FACT_IDS:
+            fail("facts", f"'{fact.id}' is reserved and cannot be a fact id", field=f"facts[{fact.id}].id")
+        if UNKNOWN not in fact.answers or len(set(fact.answers)) != len(fact.answers):
+            fail("facts", "answers must be distinct and include 'unknown'", field=f"facts[{fact.id}].answers")
+        for answer in fact.answers:
+            if not re.match(ID_PATTERN, answer):
+                fail("facts", f"answer '{answer}' must be a lower-case word", field=f"facts[{fact.id}].answers")
+    priorities = [route.priority for route in pack.routes]
+    if len(set(priorities)) != len(priorities):
+        fail("routes", "two routes share a priority", field="routes.priority")
+    for key in ("default_route", "focus_route"):
+        route = getattr(pack, key)
+        if route not in pack.route:
+            fail(key, f"unknown route '{route}'{did_you_mean(route, pack.route)}", field=key)
+    for contact_id, contact in pack.contacts.items():
+        if contact.source not in pack.sources:
+            fail("contacts", f"unknown source '{contact.source}'", field=f"contacts.{contact_id}.source")
+    for route in pack.routes:
+        for contact_id in route.contacts:
+            if contact_id not in pack.contacts:
+                fail("routes", f"unknown contact '{contact_id}'{did_you_mean(contact_id, pack.contacts)}",
+                     field=f"routes[{route.id}].contacts")
+        for ref in route.sources:
+            if ref.document not in pack.sources:
+                fail("routes", f"unknown source '{ref.document}'{did_you_mean(ref.document, pack.sources)}",
+                     field=f"routes[{route.id}].sources")
+    branches = 1  # the engine's always-true sentinel rule
+    for rule in pack.rules:
+        _check_rule(pack, rule, lambda message, field: fail("rules", message, rule=rule.id, field=field))
+        branches += engine_branches(normalise(rule.when, pack.domains), pack.domains)
+        if branches > MAX_ENGINE_BRANCHES:
+            fail("rules", f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
+                 "simplify the conditions", rule=rule.id, field="when")
+
+
+def _check_rule(pack: Pack, rule: RuleSpec, fail: Any) -> None:
+    if rule.effect == "advice":
+        if rule.text is None:
+            fail("an advice rule needs 'text'", "text")
+        if rule.route is not None:
+            fail("an advice rule has no 'route' (use 'requires_route')", "route")
+    else:
+        if rule.route is None:
+            fail(f"a {rule.effect} rule needs 'route'", "route")
+        if rule.requires_route is not None or rule.text is not None:
+            fail(f"'requires_route' and 'text' are for advice rules only", "requires_route" if rule.requires_route else "text")
+    for field in ("route", "requires_route"):
+        route = getattr(rule, field)
+        if route is not None and route not in pack.route:
+            fail(f"unknown route '{route}'{did_you_mean(route, pack.route)}", field)
+    if rule.route == pack.default_route:
+        fail(f"'{pack.default_route}' is the default route: it applies when no other does", "route")
+    if rule.source.document not in pack.sources:
+        fail(f"unknown source '{rule.source.document}'{did_you_mean(rule.source.document, pack.sources)}",
+             "source.document")
+    count = 0
+    for leaf in leaves(rule.when):
+        count += 1
+        if leaf.fact not in pack.fact:
+            fail(f"unknown fact '{leaf.fact}'{did_you_mean(leaf.fact, pack.fact)}", "when.fact")
+        for answer in leaf.is_:
+            if answer not in pack.domains[leaf.fact]:
+                allowed = ", ".join(pack.fact[leaf.fact].answers)
+                fail(f"'{answer}' is not an answer of '{leaf.fact}' ({allowed})", "when.is")
+    if count > MAX_LEAVES_PER_RULE:
+        fail(f"more than {MAX_LEAVES_PER_RULE} tests in one condition", "when")
+    if condition_depth(rule.when) > MAX_DEPTH:
+        fail(f"conditions nested deeper than {MAX_DEPTH} levels", "when")
+
+
+def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> int:
+    """How many alternative paths the engine builds for a condition (its DNF size)."""
+    from triage._conditions import And, Test
+
+    if isinstance(normal, Test):
+        return 1 if len(domains[normal.fact] - normal.answers) <= len(normal.answers) or len(normal.answers) == 1 else len(normal.answers)
+    sizes = [engine_branches(part, domains) for part in normal.parts]
+    if isinstance(normal, And):
+        product = 1
+        for size in sizes:
+            product = min(product * size, MAX_ENGINE_BRANCHES + 1)
+        return product
+    return min(sum(sizes), MAX_ENGINE_BRANCHES + 1)
+
+
+def rule_facts(rule: RuleSpec) -> tuple[str, ...]:
+    return facts_read(rule.when)
+
+
+def default_pack_path() -> Path:
+    """The folder of the default (Moray) pack, installed or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_packs" / "moray", here.parent / "rules" / "moray"):
+        if candidate.is_dir():
+            return candidate
+    raise PackError("the default pack is not installed (expected triage/_packs/moray)")
+
+
+__all__ = ["ConditionModel", "Pack", "PackDocument", "default_pack_path", "load_pack"]

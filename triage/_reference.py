@@ -1,0 +1,26 @@
+"""The pure-Python reference evaluator: which rules' conditions hold for a case.
+
+It reads the same rule data as the durable_rules engine, and the tests show both give the same
+matches on every case they generate. The analysis and the fallback engine use it too.
+"""
+
+from __future__ import annotations
+
+from triage._case import Case
+from triage._conditions import predicate
+from triage._pack import Pack
+
+
+class ReferenceMatcher:
+    """Evaluates each rule's condition with plain Python predicates. Thread-safe (no state)."""
+
+    name = "reference"
+
+    def __init__(self, pack: Pack) -> None:
+        self._predicates = tuple(
+            (rule_id, predicate(normal)) for rule_id, normal in pack.normal.items()
+        )
+
+    def matches(self, case: Case) -> frozenset[str]:
+        """The ids of the rules whose condition holds for the case."""
+        return frozenset(rule_id for rule_id, holds in self._predicates if holds(case))
