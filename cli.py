@@ -97,7 +97,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--fact", "facts", multiple=True, metavar="ID=ANSWER", help="An answer (repeatable): yes, no or unknown.")
+@click.option(
+    "--fact", "facts", multiple=True, metavar="ID=ANSWER", help="An answer (repeatable): yes, no or unknown."
+)
 @click.option("--input", "input_file", metavar="FILE|-", help="A JSON object of answers ('-' for stdin).")
 @json_option
 @rules_option

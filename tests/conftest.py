@@ -32,7 +32,9 @@ def console_script() -> str:
     return found
 
 
-def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed console script, from a folder outside the source tree by default."""
     return subprocess.run(
         [console_script(), *args],

@@ -61,9 +61,9 @@ def routes(f: Mapping[str, str]) -> list[str]:
         found.append("emergency_response")
     if not n("unreported_harm_concern") or u("immediate_danger"):
         found.append("child_protection_referral")
-    if (y("agency_not_responding") or (y("professional_disagreement") and y("direct_resolution_tried"))) and not y(
-        "within_one_agency"
-    ):
+    if (
+        y("agency_not_responding") or (y("professional_disagreement") and y("direct_resolution_tried"))
+    ) and not y("within_one_agency"):
         found.append("multiagency_escalation")
     if y("decision_sought"):
         found.append("decision_forum")
@@ -77,7 +77,9 @@ def routes(f: Mapping[str, str]) -> list[str]:
     ruled_out = n("multiagency") or n("reflection_sought") or y("child_died")
     if rcd and not ruled_out:
         found.append("reflective_case_discussion")
-    if y("complaint_or_conduct") or ((y("professional_disagreement") or y("agency_not_responding")) and y("within_one_agency")):
+    if y("complaint_or_conduct") or (
+        (y("professional_disagreement") or y("agency_not_responding")) and y("within_one_agency")
+    ):
         found.append("single_agency_route")
     return found or ["no_additional_route"]
 
@@ -91,7 +93,7 @@ def completions(f: Mapping[str, str]):
     unknown = [k for k, v in f.items() if v == "unknown"]
     choices = [PLAN_STATUS[:-1] if k == "plan_status" else ("yes", "no") for k in unknown]
     for values in itertools.product(*choices):
-        yield {**f, **dict(zip(unknown, values))}
+        yield {**f, **dict(zip(unknown, values, strict=True))}
 
 
 def provisional(f: Mapping[str, str]) -> bool:

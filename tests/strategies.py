@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
-
 from oracle import BINARY_FACTS, PLAN_STATUS
 
 ANSWER = st.sampled_from(("yes", "no", "unknown"))
@@ -21,7 +20,9 @@ def cases(max_unknown: int | None = None) -> st.SearchStrategy[dict[str, str]]:
             keep = draw(st.permutations(unknown))[:max_unknown]
             for fact in unknown:
                 if fact not in keep:
-                    facts[fact] = draw(st.sampled_from(PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no")))
+                    facts[fact] = draw(
+                        st.sampled_from(PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no"))
+                    )
         return facts
 
     return build()

@@ -10,8 +10,18 @@ from conftest import run_cli
 
 from cli import main
 
-RCD = ["--fact", "complex=yes", "--fact", "multiagency=yes", "--fact", "reflection_sought=yes",
-       "--fact", "immediate_danger=no", "--fact", "unreported_harm_concern=no"]
+RCD = [
+    "--fact",
+    "complex=yes",
+    "--fact",
+    "multiagency=yes",
+    "--fact",
+    "reflection_sought=yes",
+    "--fact",
+    "immediate_danger=no",
+    "--fact",
+    "unreported_harm_concern=no",
+]
 
 
 def invoke(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
@@ -39,7 +49,9 @@ def test_assess_json_is_the_recommendation() -> None:
 def test_fact_flags_override_the_input_file(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps({"immediate_danger": "yes"}))
-    data = json.loads(invoke("assess", "--input", str(path), "--fact", "immediate_danger=no", "--json").output)
+    data = json.loads(
+        invoke("assess", "--input", str(path), "--fact", "immediate_danger=no", "--json").output
+    )
     assert data["audit"]["facts"]["immediate_danger"] == "no"
 
 

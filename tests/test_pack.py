@@ -36,20 +36,45 @@ def refused(folder: Path) -> str:
 def test_default_pack_loads_with_every_documented_id() -> None:
     pack = triage.load_pack(triage.default_pack_path())
     assert [route.id for route in pack.routes] == [
-        "emergency_response", "child_protection_referral", "multiagency_escalation", "decision_forum",
-        "learning_review_notification", "reflective_case_discussion", "single_agency_route",
+        "emergency_response",
+        "child_protection_referral",
+        "multiagency_escalation",
+        "decision_forum",
+        "learning_review_notification",
+        "reflective_case_discussion",
+        "single_agency_route",
         "no_additional_route",
     ]
     assert set(pack.fact) == {
-        "immediate_danger", "unreported_harm_concern", "child_died", "significant_harm", "carm_harm",
-        "effective_practice", "interagency_learning", "looked_after", "professional_disagreement",
-        "agency_not_responding", "within_one_agency", "direct_resolution_tried", "decision_sought",
-        "reflection_sought", "multiagency", "complex", "not_progressing", "drift_reason_known",
-        "manager_consulted", "complaint_or_conduct", "plan_status",
+        "immediate_danger",
+        "unreported_harm_concern",
+        "child_died",
+        "significant_harm",
+        "carm_harm",
+        "effective_practice",
+        "interagency_learning",
+        "looked_after",
+        "professional_disagreement",
+        "agency_not_responding",
+        "within_one_agency",
+        "direct_resolution_tried",
+        "decision_sought",
+        "reflection_sought",
+        "multiagency",
+        "complex",
+        "not_progressing",
+        "drift_reason_known",
+        "manager_consulted",
+        "complaint_or_conduct",
+        "plan_status",
     }
     assert [f.id for f in pack.facts if f.safety] == ["immediate_danger", "unreported_harm_concern"]
     assert pack.fact["plan_status"].answers == (
-        "child_protection_plan", "childs_plan", "looked_after", "none", "unknown"
+        "child_protection_plan",
+        "childs_plan",
+        "looked_after",
+        "none",
+        "unknown",
     )
 
 
@@ -73,24 +98,62 @@ def test_pack_hash_identifies_content(pack_copy: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "old", "new", "expected"),
     [
-        ("rules.yaml", "{fact: complex, is: \"yes\"}", "{fact: complx, is: \"yes\"}",
-         "rule 'rcd_complex'"),
-        ("rules.yaml", "{fact: complex, is: \"yes\"}", "{fact: complex, is: \"maybe\"}",
-         "'maybe' is not an answer of 'complex'"),
-        ("rules.yaml", "route: emergency_response", "route: emergency_responce",
-         "unknown route 'emergency_responce' (did you mean 'emergency_response'?)"),
-        ("rules.yaml", "- id: cpr_harm_concern\n", "- id: er_immediate_danger\n", "duplicate id 'er_immediate_danger'"),
-        ("rules.yaml", "    reason: A child is thought to be in immediate danger or in need of urgent medical care.\n",
-         "", "rule 'er_immediate_danger': reason"),
-        ("rules.yaml", "    source: {document: ng, section: \"para 3.8\"}\n", "", "rule 'er_immediate_danger': source"),
-        ("rules.yaml", "source: {document: ng, section: \"para 3.8\"}", "source: {document: nope, section: x}",
-         "unknown source 'nope'"),
-        ("rules.yaml", "effect: recommend\n    route: emergency_response", "effect: promote\n    route: emergency_response",
-         "rule 'er_immediate_danger': effect"),
-        ("rules.yaml", "when: {fact: immediate_danger, is: \"yes\"}", "when: {fakt: immediate_danger}",
-         "rule 'er_immediate_danger': when"),
+        ("rules.yaml", '{fact: complex, is: "yes"}', '{fact: complx, is: "yes"}', "rule 'rcd_complex'"),
+        (
+            "rules.yaml",
+            '{fact: complex, is: "yes"}',
+            '{fact: complex, is: "maybe"}',
+            "'maybe' is not an answer of 'complex'",
+        ),
+        (
+            "rules.yaml",
+            "route: emergency_response",
+            "route: emergency_responce",
+            "unknown route 'emergency_responce' (did you mean 'emergency_response'?)",
+        ),
+        (
+            "rules.yaml",
+            "- id: cpr_harm_concern\n",
+            "- id: er_immediate_danger\n",
+            "duplicate id 'er_immediate_danger'",
+        ),
+        (
+            "rules.yaml",
+            "    reason: A child is thought to be in immediate danger or in need of urgent medical care.\n",
+            "",
+            "rule 'er_immediate_danger': reason",
+        ),
+        (
+            "rules.yaml",
+            '    source: {document: ng, section: "para 3.8"}\n',
+            "",
+            "rule 'er_immediate_danger': source",
+        ),
+        (
+            "rules.yaml",
+            'source: {document: ng, section: "para 3.8"}',
+            "source: {document: nope, section: x}",
+            "unknown source 'nope'",
+        ),
+        (
+            "rules.yaml",
+            "effect: recommend\n    route: emergency_response",
+            "effect: promote\n    route: emergency_response",
+            "rule 'er_immediate_danger': effect",
+        ),
+        (
+            "rules.yaml",
+            'when: {fact: immediate_danger, is: "yes"}',
+            "when: {fakt: immediate_danger}",
+            "rule 'er_immediate_danger': when",
+        ),
         ("rules.yaml", "rules:\n", "rules:\n  - [unbalanced\n", "rules.yaml: line"),
-        ("rules.yaml", "rules:\n", "rules: !!python/object/apply:os.system [\"echo hacked\"]\nx:\n", "rules.yaml"),
+        (
+            "rules.yaml",
+            "rules:\n",
+            'rules: !!python/object/apply:os.system ["echo hacked"]\nx:\n',
+            "rules.yaml",
+        ),
         ("facts.yaml", "  - id: complex\n", "  - id: kind\n", "'kind' is reserved"),
         ("routes.yaml", "priority: 2\n", "priority: 1\n", "two routes share a priority"),
         ("routes.yaml", "priority: 2\n", "priority: -5\n", "priority"),
@@ -108,7 +171,12 @@ def test_broken_pack_is_refused_naming_the_problem(
 
 
 def test_unquoted_yes_no_in_yaml_mean_the_answers(pack_copy: Path) -> None:
-    edit(pack_copy, "rules.yaml", "when: {fact: immediate_danger, is: \"yes\"}", "when: {fact: immediate_danger, is: yes}")
+    edit(
+        pack_copy,
+        "rules.yaml",
+        'when: {fact: immediate_danger, is: "yes"}',
+        "when: {fact: immediate_danger, is: yes}",
+    )
     pack = triage.load_pack(pack_copy)
     assert pack.rule["er_immediate_danger"].when.answers == frozenset({"yes"})  # type: ignore[union-attr]
 
@@ -138,7 +206,9 @@ def test_too_many_engine_branches_is_refused(pack_copy: Path) -> None:
     extra = "".join(
         f"  - id: many_{n}\n    effect: advice\n    text: t\n    reason: r\n"
         f"    source: {{document: brief, section: s}}\n"
-        "    when: {all: [" + ", ".join("{any: [{fact: complex, is: \"yes\"}, {fact: multiagency, is: \"yes\"}]}" for _ in range(3)) + "]}\n"
+        "    when: {all: ["
+        + ", ".join('{any: [{fact: complex, is: "yes"}, {fact: multiagency, is: "yes"}]}' for _ in range(3))
+        + "]}\n"
         for n in range(70)
     )
     edit(pack_copy, "rules.yaml", "rules:\n", "rules:\n" + extra)

@@ -71,7 +71,9 @@ def test_not_provisional_means_sampled_completions_agree(
         return
     for _ in range(20):
         completed = {
-            fact: (rnd.choice(oracle.PLAN_STATUS[:-1]) if fact == "plan_status" else rnd.choice(("yes", "no")))
+            fact: (
+                rnd.choice(oracle.PLAN_STATUS[:-1]) if fact == "plan_status" else rnd.choice(("yes", "no"))
+            )
             if answer == "unknown"
             else answer
             for fact, answer in case.items()

@@ -22,7 +22,9 @@ def test_routes_follow_the_semantics_table(advisor: triage.Advisor, case: dict[s
 
 @settings(max_examples=300, deadline=None)
 @given(cases(max_unknown=7))
-def test_provisional_questions_and_rcd_status_are_exact(advisor: triage.Advisor, case: dict[str, str]) -> None:
+def test_provisional_questions_and_rcd_status_are_exact(
+    advisor: triage.Advisor, case: dict[str, str]
+) -> None:
     rec = advisor.assess(case)
     assert rec.provisional == oracle.provisional(case)
     assert {q.fact for q in rec.questions} == oracle.questions(case)
@@ -38,7 +40,9 @@ def test_questions_put_safety_facts_first(advisor: triage.Advisor, case: dict[st
 
 
 def test_rcd_ruled_out_when_child_died(advisor: triage.Advisor) -> None:
-    rec = advisor.assess({"child_died": "yes", "multiagency": "yes", "complex": "yes", "reflection_sought": "yes"})
+    rec = advisor.assess(
+        {"child_died": "yes", "multiagency": "yes", "complex": "yes", "reflection_sought": "yes"}
+    )
     assert "reflective_case_discussion" not in [route.id for route in rec.routes]
     assert ("reflective_case_discussion", "rcd_out_child_died") in [(o.route, o.rule) for o in rec.ruled_out]
     assert any(note.rule == "advice_child_died" for note in rec.advice)
@@ -59,8 +63,13 @@ def test_decision_and_reflection_both_sought(advisor: triage.Advisor) -> None:
 
 
 def test_consult_manager_first_when_rcd_recommended(advisor: triage.Advisor) -> None:
-    base = {"multiagency": "yes", "complex": "yes", "reflection_sought": "yes", "immediate_danger": "no",
-            "unreported_harm_concern": "no"}
+    base = {
+        "multiagency": "yes",
+        "complex": "yes",
+        "reflection_sought": "yes",
+        "immediate_danger": "no",
+        "unreported_harm_concern": "no",
+    }
     assert "advice_consult_manager" in [n.rule for n in advisor.assess(base).advice]
     consulted = advisor.assess({**base, "manager_consulted": "yes"})
     assert "advice_consult_manager" not in [n.rule for n in consulted.advice]

@@ -45,7 +45,9 @@ class Analysis:
         primary = self.diagrams.terminal(pack.default_route)
         for route in reversed(pack.routes):
             if route.id != pack.default_route:
-                primary = self.diagrams.ite(self.recommended[route.id], self.diagrams.terminal(route.id), primary)
+                primary = self.diagrams.ite(
+                    self.recommended[route.id], self.diagrams.terminal(route.id), primary
+                )
         self.primary = primary
 
     def _compile(self, normal: Normal) -> int:

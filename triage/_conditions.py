@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
@@ -72,16 +72,17 @@ def _kind(value: Any) -> str | None:
             if key in value:
                 return "leaf" if key == "fact" else key
         return None
-    return {Leaf: "leaf", AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value))
+    for model, tag in ((Leaf, "leaf"), (AllOf, "all"), (AnyOf, "any"), (NotOf, "not")):
+        if isinstance(value, model):
+            return tag
+    return None
 
 
 Condition = Annotated[
-    Union[
-        Annotated[Leaf, Tag("leaf")],
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")],
-    ],
+    Annotated[Leaf, Tag("leaf")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")],
     Discriminator(
         _kind,
         custom_error_type="condition",
@@ -93,7 +94,7 @@ AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotOf.model_rebuild()
 
-ConditionModel = Union[Leaf, AllOf, AnyOf, NotOf]
+ConditionModel = Leaf | AllOf | AnyOf | NotOf
 
 
 def children(condition: ConditionModel) -> tuple[ConditionModel, ...]:
@@ -144,7 +145,7 @@ class Or:
     parts: tuple[Normal, ...]
 
 
-Normal = Union[Test, And, Or]
+Normal = Test | And | Or
 
 
 def normalise(

@@ -118,7 +118,9 @@ class Diagrams:
     def negate(self, a: int) -> int:
         return self.ite(a, self.false, self.true)
 
-    def restrict(self, root: int, fixed: Callable[[int], int | None], free: Callable[[int], Sequence[int]]) -> Restricted:
+    def restrict(
+        self, root: int, fixed: Callable[[int], int | None], free: Callable[[int], Sequence[int]]
+    ) -> Restricted:
         """Fix each variable with `fixed(var)` (a value index, or None to leave it free over
         `free(var)`), and report what the rest can still reach."""
         memo: dict[int, int] = {}
@@ -159,7 +161,7 @@ class Diagrams:
 
         top = walk(root)
         variables: dict[int, frozenset[Hashable]] = {}
-        for var, reach in zip(var_of, reach_of):
+        for var, reach in zip(var_of, reach_of, strict=True):
             if var != _TERMINAL:
                 variables[var] = variables.get(var, frozenset()) | reach
         return Restricted(outcomes=reach_of[top], variables=variables)

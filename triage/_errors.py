@@ -35,11 +35,7 @@ class PackError(TriageError):
         rule: str | None = None,
         field: str | None = None,
     ) -> None:
-        where = ": ".join(
-            part
-            for part in (file, f"rule '{rule}'" if rule else None, field)
-            if part
-        )
+        where = ": ".join(part for part in (file, f"rule '{rule}'" if rule else None, field) if part)
         super().__init__(f"{where}: {message}" if where else message)
         self.file = file
         self.rule = rule

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -129,7 +129,17 @@ class PackDocument(BaseModel):
     rules: tuple[RuleSpec, ...] | None = Field(None, max_length=MAX_RULES)
 
 
-REQUIRED_KEYS = ("id", "version", "default_route", "focus_route", "notice", "sources", "facts", "routes", "rules")
+REQUIRED_KEYS = (
+    "id",
+    "version",
+    "default_route",
+    "focus_route",
+    "notice",
+    "sources",
+    "facts",
+    "routes",
+    "rules",
+)
 
 
 class Pack:
@@ -187,9 +197,7 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"
-    ]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -240,9 +248,7 @@ def pack_files(folder: Path) -> list[Path]:
     """The YAML files of a pack folder, in name order (its scenarios/ folder is not part of it)."""
     if not folder.is_dir():
         raise PackError("not a folder", file=str(folder))
-    files = sorted(
-        path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()
-    )
+    files = sorted(path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
     if not files:
         raise PackError("no .yaml files in the pack folder", file=str(folder))
     if len(files) > MAX_FILES:
@@ -312,7 +318,9 @@ def _pack_validation_error(
     )
     message = first["msg"].replace("Value error, ", "")
     where = f"{key}.{field}" if field and key not in ("rules",) else (field or key)
-    return PackError(message, file=origin.get(str(first["loc"][0]) if first["loc"] else "", None), rule=rule, field=where)
+    return PackError(
+        message, file=origin.get(str(first["loc"][0]) if first["loc"] else "", None), rule=rule, field=where
+    )
 
 
 def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
@@ -334,7 +342,9 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
             fail("facts", "answers must be distinct and include 'unknown'", field=f"facts[{fact.id}].answers")
         for answer in fact.answers:
             if not re.match(ID_PATTERN, answer):
-                fail("facts", f"answer '{answer}' must be a lower-case word", field=f"facts[{fact.id}].answers")
+                fail(
+                    "facts", f"answer '{answer}' must be a lower-case word", field=f"facts[{fact.id}].answers"
+                )
     priorities = [route.priority for route in pack.routes]
     if len(set(priorities)) != len(priorities):
         fail("routes", "two routes share a priority", field="routes.priority")
@@ -348,22 +358,36 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
     for route in pack.routes:
         for contact_id in route.contacts:
             if contact_id not in pack.contacts:
-                fail("routes", f"unknown contact '{contact_id}'{did_you_mean(contact_id, pack.contacts)}",
-                     field=f"routes[{route.id}].contacts")
+                fail(
+                    "routes",
+                    f"unknown contact '{contact_id}'{did_you_mean(contact_id, pack.contacts)}",
+                    field=f"routes[{route.id}].contacts",
+                )
         for ref in route.sources:
             if ref.document not in pack.sources:
-                fail("routes", f"unknown source '{ref.document}'{did_you_mean(ref.document, pack.sources)}",
-                     field=f"routes[{route.id}].sources")
+                fail(
+                    "routes",
+                    f"unknown source '{ref.document}'{did_you_mean(ref.document, pack.sources)}",
+                    field=f"routes[{route.id}].sources",
+                )
     branches = 1  # the engine's always-true sentinel rule
     for rule in pack.rules:
-        _check_rule(pack, rule, lambda message, field: fail("rules", message, rule=rule.id, field=field))
+        _check_rule(pack, rule, origin.get("rules"))
         branches += engine_branches(normalise(rule.when, pack.domains), pack.domains)
         if branches > MAX_ENGINE_BRANCHES:
-            fail("rules", f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
-                 "simplify the conditions", rule=rule.id, field="when")
+            fail(
+                "rules",
+                f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
+                "simplify the conditions",
+                rule=rule.id,
+                field="when",
+            )
 
 
-def _check_rule(pack: Pack, rule: RuleSpec, fail: Any) -> None:
+def _check_rule(pack: Pack, rule: RuleSpec, file: str | None) -> None:
+    def fail(message: str, field: str) -> NoReturn:
+        raise PackError(message, file=file, rule=rule.id, field=field)
+
     if rule.effect == "advice":
         if rule.text is None:
             fail("an advice rule needs 'text'", "text")
@@ -373,7 +397,10 @@ def _check_rule(pack: Pack, rule: RuleSpec, fail: Any) -> None:
         if rule.route is None:
             fail(f"a {rule.effect} rule needs 'route'", "route")
         if rule.requires_route is not None or rule.text is not None:
-            fail(f"'requires_route' and 'text' are for advice rules only", "requires_route" if rule.requires_route else "text")
+            fail(
+                "'requires_route' and 'text' are for advice rules only",
+                "requires_route" if rule.requires_route else "text",
+            )
     for field in ("route", "requires_route"):
         route = getattr(rule, field)
         if route is not None and route not in pack.route:
@@ -381,8 +408,10 @@ def _check_rule(pack: Pack, rule: RuleSpec, fail: Any) -> None:
     if rule.route == pack.default_route:
         fail(f"'{pack.default_route}' is the default route: it applies when no other does", "route")
     if rule.source.document not in pack.sources:
-        fail(f"unknown source '{rule.source.document}'{did_you_mean(rule.source.document, pack.sources)}",
-             "source.document")
+        fail(
+            f"unknown source '{rule.source.document}'{did_you_mean(rule.source.document, pack.sources)}",
+            "source.document",
+        )
     count = 0
     for leaf in leaves(rule.when):
         count += 1
@@ -403,7 +432,11 @@ def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> in
     from triage._conditions import And, Test
 
     if isinstance(normal, Test):
-        return 1 if len(domains[normal.fact] - normal.answers) <= len(normal.answers) or len(normal.answers) == 1 else len(normal.answers)
+        return (
+            1
+            if len(domains[normal.fact] - normal.answers) <= len(normal.answers) or len(normal.answers) == 1
+            else len(normal.answers)
+        )
     sizes = [engine_branches(part, domains) for part in normal.parts]
     if isinstance(normal, And):
         product = 1

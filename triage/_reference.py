@@ -17,9 +17,7 @@ class ReferenceMatcher:
     name = "reference"
 
     def __init__(self, pack: Pack) -> None:
-        self._predicates = tuple(
-            (rule_id, predicate(normal)) for rule_id, normal in pack.normal.items()
-        )
+        self._predicates = tuple((rule_id, predicate(normal)) for rule_id, normal in pack.normal.items())
 
     def matches(self, case: Case) -> frozenset[str]:
         """The ids of the rules whose condition holds for the case."""

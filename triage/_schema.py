@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from triage._models import Recommendation
 from triage._pack import Pack, PackDocument
@@ -12,21 +12,21 @@ from triage._pack import Pack, PackDocument
 SCHEMA_KINDS = ("input", "output", "pack")
 
 
-def input_model(pack: Pack) -> type:
+def input_model(pack: Pack) -> type[BaseModel]:
     """A pydantic model of a question (answers) for a pack: every fact optional."""
     fields: dict[str, Any] = {}
     for fact in pack.facts:
-        words = Literal[fact.answers]  # type: ignore[valid-type]
-        kind: Any = Optional[Union[words, bool]] if set(fact.answers) >= {"yes", "no"} else Optional[words]
+        words: Any = Literal[fact.answers]
+        kind: Any = words | bool | None if set(fact.answers) >= {"yes", "no"} else words | None
         description = fact.question + (f" ({fact.help})" if fact.help else "")
         fields[fact.id] = (kind, Field(None, description=description))
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        "Answers", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model: type[BaseModel] = create_model("Answers", __config__=ConfigDict(extra="forbid"), **fields)
+    return model
 
 
 def json_schema(kind: str, pack: Pack) -> dict[str, Any]:
     """The JSON Schema of 'input' (the answers for this pack), 'output' or 'pack'."""
+    schema: dict[str, Any]
     if kind == "input":
         schema = input_model(pack).model_json_schema()
         schema["description"] = (
@@ -35,5 +35,7 @@ def json_schema(kind: str, pack: Pack) -> dict[str, Any]:
         )
         return schema
     if kind == "output":
-        return Recommendation.model_json_schema()
-    return PackDocument.model_json_schema(by_alias=True)
+        schema = Recommendation.model_json_schema()
+    else:
+        schema = PackDocument.model_json_schema(by_alias=True)
+    return schema
