@@ -1,0 +1,71 @@
+"""The durable_rules engine module: compilation, the fallback, and session hygiene."""
+
+from __future__ import annotations
+
+import pytest
+
+import triage
+from triage import _engine
+from triage._conditions import And, Or
+from triage._conditions import Test as AnswerTest  # not named Test*: pytest would collect it
+from triage._engine import DurableMatcher, compile_ruleset
+from triage._reference import ReferenceMatcher
+
+YNU = frozenset({"yes", "no", "unknown"})
+DOMAINS = {"a": YNU, "b": YNU}
+
+
+@pytest.mark.parametrize(
+    ("normal", "expected"),
+    [
+        (AnswerTest("a", frozenset({"yes"})), {"a": "yes"}),
+        (AnswerTest("a", frozenset({"yes", "unknown"})), {"$neq": {"a": "no"}}),
+        (AnswerTest("a", YNU), True),
+        (AnswerTest("a", frozenset()), False),
+        (And((AnswerTest("a", YNU), AnswerTest("b", frozenset({"no"})))), {"b": "no"}),
+        (Or((AnswerTest("a", frozenset()), AnswerTest("b", frozenset({"no"})))), {"b": "no"}),
+        (Or((AnswerTest("a", YNU), AnswerTest("b", frozenset({"no"})))), True),
+        (And((AnswerTest("a", frozenset()), AnswerTest("b", frozenset({"no"})))), False),
+    ],
+)
+def test_conditions_compile_to_durable_tests(normal: object, expected: object) -> None:
+    assert _engine._expression(normal, DOMAINS) == expected  # type: ignore[arg-type]
+
+
+def test_every_rule_is_guarded_and_the_sentinel_always_fires(advisor: triage.Advisor) -> None:
+    ruleset = compile_ruleset(advisor.pack)
+    assert ruleset["_sentinel"] == {"all": [{"m": {"kind": "case"}}]}
+    for name, rule in ruleset.items():
+        test = rule["all"][0]["m"]
+        assert test == {"kind": "case"} or test["$and"][0] == {"kind": "case"}, name
+    assert set(ruleset) - {"_sentinel"} == set(advisor.pack.rule)
+
+
+def test_identical_cases_in_a_row_are_not_refused_as_duplicates(advisor: triage.Advisor) -> None:
+    case = advisor.case({"complex": "yes", "multiagency": "yes"})
+    assert isinstance(advisor.matcher, DurableMatcher)
+    first = advisor.matcher.matches(case)
+    for _ in range(2_000):  # more than the engine's 1,024 live-session limit
+        assert advisor.matcher.matches(case) == first
+
+
+def test_a_case_that_matches_no_pack_rule_still_returns(advisor: triage.Advisor) -> None:
+    quiet = {fact: "no" for fact in advisor.pack.fact if fact != "plan_status"}
+    quiet["plan_status"] = "childs_plan"
+    case = advisor.case(quiet)
+    assert advisor.matcher.matches(case) == ReferenceMatcher(advisor.pack).matches(case)
+
+
+def test_without_durable_rules_the_reference_evaluator_is_used_and_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_engine, "_durable", None)
+    monkeypatch.setattr(_engine, "IMPORT_ERROR", "No module named 'durable_rules_engine'")
+    monkeypatch.setattr("triage._advisor.IMPORT_ERROR", "No module named 'durable_rules_engine'")
+    advisor = triage.Advisor()
+    assert isinstance(advisor.matcher, ReferenceMatcher)
+    rec = advisor.assess({"immediate_danger": "yes"})
+    assert rec.primary_route == "emergency_response"
+    assert rec.audit.engine.startswith("reference evaluator (durable_rules unavailable")
+    with pytest.raises(triage.TriageError, match="durable_rules cannot be imported"):
+        DurableMatcher(advisor.pack)
