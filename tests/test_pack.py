@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import oracle
 import pytest
 
 import triage
@@ -35,47 +36,10 @@ def refused(folder: Path) -> str:
 
 def test_default_pack_loads_with_every_documented_id() -> None:
     pack = triage.load_pack(triage.default_pack_path())
-    assert [route.id for route in pack.routes] == [
-        "emergency_response",
-        "child_protection_referral",
-        "multiagency_escalation",
-        "decision_forum",
-        "learning_review_notification",
-        "reflective_case_discussion",
-        "single_agency_route",
-        "no_additional_route",
-    ]
-    assert set(pack.fact) == {
-        "immediate_danger",
-        "unreported_harm_concern",
-        "child_died",
-        "significant_harm",
-        "carm_harm",
-        "effective_practice",
-        "interagency_learning",
-        "looked_after",
-        "professional_disagreement",
-        "agency_not_responding",
-        "within_one_agency",
-        "direct_resolution_tried",
-        "decision_sought",
-        "reflection_sought",
-        "multiagency",
-        "complex",
-        "not_progressing",
-        "drift_reason_known",
-        "manager_consulted",
-        "complaint_or_conduct",
-        "plan_status",
-    }
-    assert [f.id for f in pack.facts if f.safety] == ["immediate_danger", "unreported_harm_concern"]
-    assert pack.fact["plan_status"].answers == (
-        "child_protection_plan",
-        "childs_plan",
-        "looked_after",
-        "none",
-        "unknown",
-    )
+    assert tuple(route.id for route in pack.routes) == oracle.ROUTES
+    assert tuple(pack.fact) == (*oracle.BINARY_FACTS, "plan_status")
+    assert tuple(f.id for f in pack.facts if f.safety) == oracle.SAFETY_FACTS
+    assert pack.fact["plan_status"].answers == oracle.PLAN_STATUS
 
 
 def test_every_brief_point_is_cited() -> None:
