@@ -89,10 +89,8 @@ def render_what_if(result: WhatIf, pack: Pack) -> str:
         said.append(f"Now recommended: {_titles(pack, changed.routes_added)}.")
     if changed.routes_removed:
         said.append(f"No longer recommended: {_titles(pack, changed.routes_removed)}.")
-    said.extend(f"Now applies: {pack.rule[rule].reason} [rule {rule}]" for rule in changed.rules_fired)
-    said.extend(
-        f"No longer applies: {pack.rule[rule].reason} [rule {rule}]" for rule in changed.rules_unfired
-    )
+    said.extend(_rule_change(pack, rule, now=True) for rule in changed.rules_fired)
+    said.extend(_rule_change(pack, rule, now=False) for rule in changed.rules_unfired)
     lines.extend(_wrap(text) for text in said)
     lines.append("")
     lines.append(textwrap.fill(after.notice, width=_WIDTH))
