@@ -173,8 +173,6 @@ def converse(
     else:
         count = len(interview.asked)
         held = " while the answers 'unknown' stay unknown" if UNKNOWN in interview.answers.values() else ""
-        tell(
-            f"Done after {count} question{'' if count == 1 else 's'}: "
-            f"no other answer can change the primary route{held}."
-        )
+        done = f"Done after {count} question{'' if count == 1 else 's'}: "
+        tell(textwrap.fill(f"{done}no other answer can change the primary route{held}.", width=_WIDTH))
     return interview.recommendation()

@@ -109,7 +109,8 @@ def render_alternatives(result: Alternatives, pack: Pack, case: Mapping[str, str
         lines.append(f"No change of up to {max_changes} answers would give another primary route.")
     else:
         lines.append(
-            f"Smallest changes of answers (up to {max_changes} facts) that would give another primary route:"
+            f"Smallest changes of answers (up to {max_changes} fact{'' if max_changes == 1 else 's'}) "
+            "that would give another primary route:"
         )
     for number, alternative in enumerate(result.alternatives, 1):
         change = ", and ".join(
