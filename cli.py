@@ -188,5 +188,103 @@ def schema(kind: str, rules_dir: Path | None) -> None:
     echo_json(json_schema(kind, advisor_for(rules_dir).pack))
 
 
+def echo_recommendation(rec: triage.Recommendation, pack: triage.Pack, as_json: bool) -> None:
+    from triage._render import render_text
+
+    if as_json:
+        echo_json(rec.model_dump(mode="json"))
+    else:
+        click.echo(render_text(rec, pack))
+
+
+def read_reply(prompt: str) -> str | None:
+    """Show an interview prompt on stderr and read one reply from stdin (None at end of input)."""
+    click.echo(prompt, nl=False, err=True)
+    line = sys.stdin.readline(MAX_INPUT_BYTES)
+    if not line:
+        click.echo(err=True)
+        return None
+    if not sys.stdin.isatty():
+        click.echo(line.rstrip("\n"), err=True)  # so a piped transcript reads like a typed one
+    return line
+
+
+@main.command()
+@click.option(
+    "--input",
+    "input_file",
+    metavar="FILE",
+    help="Start from these answers (a JSON object); they are not asked again.",
+)
+@json_option
+@rules_option
+def ask(input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
+    """Interview: ask only the questions whose answer can still change the primary route, then
+    advise. Questions go to stderr, the advice to stdout. Reply yes, no or unknown (y, n, u, ?),
+    skip (= unknown), back or quit; quit or the end of input gives the advice on the answers so far."""
+    from triage._interview import Interview, converse
+
+    if input_file == "-":
+        raise InputError("--input -: the interview reads its replies from stdin; give a file")
+    advisor = advisor_for(rules_dir)
+    interview = Interview(advisor, gather_answers(advisor, input_file, ()))
+    rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))
+    echo_recommendation(rec, advisor.pack, as_json)
+
+
+@main.command("what-if")
+@click.argument("input_file", metavar="FILE")
+@click.option("--set", "changes", multiple=True, metavar="ID=ANSWER", help="A changed answer (repeatable).")
+@click.option(
+    "--max-changes",
+    type=click.IntRange(1, 3),
+    default=None,
+    help="Without --set: change up to this many answers at once (default 2).",
+)
+@json_option
+@rules_option
+def what_if(
+    input_file: str, changes: tuple[str, ...], max_changes: int | None, as_json: bool, rules_dir: Path | None
+) -> None:
+    """What if some answers changed (--set), or which smallest changes would change the advice.
+
+    FILE is a JSON object of answers, as for assess --input ('-' for stdin)."""
+    from triage._results_text import render_alternatives, render_what_if
+
+    advisor = advisor_for(rules_dir)
+    answers = gather_answers(advisor, input_file, ())
+    result: triage.WhatIf | triage.Alternatives
+    if changes:
+        if max_changes is not None:
+            raise click.UsageError("--max-changes is for what-if without --set")
+        result = advisor.what_if(answers, dict(parse_assignment(item, advisor.pack) for item in changes))
+        text = render_what_if(result, advisor.pack)
+    else:
+        limit = 2 if max_changes is None else max_changes
+        found = advisor.alternatives(answers, limit)
+        result, text = found, render_alternatives(found, advisor.pack, advisor.case(answers), limit)
+    if as_json:
+        echo_json(result.model_dump(mode="json"))
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("input_file", metavar="FILE")
+@click.option("--why-not", "route", required=True, metavar="ROUTE", help="The route to explain (a route id).")
+@json_option
+@rules_option
+def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) -> None:
+    """Why a route is not (or is) recommended for the answers in FILE ('-' for stdin)."""
+    from triage._results_text import render_why_not
+
+    advisor = advisor_for(rules_dir)
+    result = advisor.why_not(gather_answers(advisor, input_file, ()), route)
+    if as_json:
+        echo_json(result.model_dump(mode="json"))
+    else:
+        click.echo(render_why_not(result, advisor.pack))
+
+
 if __name__ == "__main__":
     main()

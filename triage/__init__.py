@@ -8,6 +8,7 @@ route fits better, with reasons and sources. Advice to discuss, never a decision
 
 from triage._advisor import Advisor, assess
 from triage._errors import InputError, PackError, TriageError
+from triage._interview import Interview
 from triage._models import (
     Advice,
     Audit,
@@ -19,22 +20,41 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, default_pack_path, load_pack
+from triage._results import (
+    Alternative,
+    Alternatives,
+    Changes,
+    FailedTest,
+    Question,
+    RuleCheck,
+    WhatIf,
+    WhyNot,
+)
 from triage._version import __version__
 
 __all__ = [
     "Advice",
     "Advisor",
+    "Alternative",
+    "Alternatives",
     "Audit",
+    "Changes",
+    "FailedTest",
     "FiredRule",
     "InputError",
+    "Interview",
     "OpenQuestion",
     "Pack",
     "PackError",
+    "Question",
     "RcdStatus",
     "Recommendation",
     "RouteAdvice",
+    "RuleCheck",
     "RuledOut",
     "TriageError",
+    "WhatIf",
+    "WhyNot",
     "__version__",
     "assess",
     "default_pack_path",

@@ -7,6 +7,7 @@ advice) -> the symbolic outlook (provisional, questions, RCD possible) -> Recomm
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
+from triage._results import Alternatives, WhatIf, WhyNot
 from triage._version import __version__
 
 
@@ -155,6 +157,38 @@ class Advisor:
                 timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             ),
         )
+
+    def what_if(self, answers: Any, changes: Mapping[str, Any]) -> WhatIf:
+        """The advice before and after changing some answers, and what changed (routes, rules).
+
+        >>> Advisor().what_if({"immediate_danger": "no"}, {"immediate_danger": "yes"}).changed.primary_route
+        True
+        """
+        from triage._whatif import what_if
+
+        return what_if(self, answers, changes)
+
+    def alternatives(self, answers: Any, max_changes: int = 2) -> Alternatives:
+        """Every minimal change of answers, of up to `max_changes` facts (1 to 3), that gives another
+        primary route: fewest facts first, then the most urgent new primary route.
+
+        >>> Advisor().alternatives({}).alternatives[0].set
+        {'immediate_danger': 'yes'}
+        """
+        from triage._whatif import alternatives
+
+        return alternatives(self, answers, max_changes)
+
+    def why_not(self, answers: Any, route: str) -> WhyNot:
+        """Why a route is not (or is) recommended: the rules that could recommend it and what each
+        lacks, the rules that rule it out, and whether unknown answers could still change that.
+
+        >>> Advisor().why_not({"multiagency": "no"}, "reflective_case_discussion").ruled_out_by[0].rule
+        'rcd_out_single_agency'
+        """
+        from triage._why_not import why_not
+
+        return why_not(self, answers, route)
 
     def _focus_status(self, case: Case, effects: Effects) -> RcdStatus:
         """Whether the pack's focus route (RCD in Moray) fits, with reasons in words."""

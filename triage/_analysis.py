@@ -8,7 +8,7 @@ since answering a question means giving a real answer).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
 from triage._case import Case
@@ -74,13 +74,16 @@ class Analysis:
                 rule_out = d.disjoin(rule_out, self.rule[rule.id])
         return d.conjoin(recommend, d.negate(rule_out))
 
-    def restrict(self, root: int, case: Case) -> Restricted:
-        """The diagram `root` with the case's known facts fixed and its unknown facts free."""
+    def restrict(self, root: int, case: Case, held: Collection[str] = ()) -> Restricted:
+        """The diagram `root` with the case's known facts fixed and its unknown facts free.
+
+        Facts in `held` stay fixed even when unknown (an interview's answer 'unknown' is final).
+        """
         facts, index, real = self.facts, self._answer_index, self._real
 
         def fixed(var: int) -> int | None:
             answer = case[facts[var]]
-            return None if answer == UNKNOWN else index[var][answer]
+            return None if answer == UNKNOWN and facts[var] not in held else index[var][answer]
 
         return self.diagrams.restrict(root, fixed, real.__getitem__)
 

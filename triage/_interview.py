@@ -1,0 +1,178 @@
+"""The interview: one question at a time, only while an answer can still change the primary route.
+
+It asks the facts of the current `Recommendation.questions`, in that order (safety first), and
+among them only those the primary route still depends on once the answers given so far are held:
+an answer 'unknown' (or a skipped question) is final, so a fact is never asked twice, and a
+question that only matters if an unknown answer became known is not asked. It stops when no
+question left can change the primary route.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from typing import Any, Literal
+
+from triage._advisor import Advisor, default_advisor
+from triage._case import Case, answer_word
+from triage._errors import InputError, did_you_mean, shorten
+from triage._models import Recommendation
+from triage._pack import UNKNOWN
+from triage._results import Question
+
+_WIDTH = 88
+Command = Literal["answer", "back", "quit"]
+_COMMANDS: dict[str, Command] = {"back": "back", "b": "back", "quit": "quit", "q": "quit"}
+_SHORT = {"y": "yes", "n": "no", "u": "unknown", "?": "unknown", "skip": "unknown"}
+
+
+class Interview:
+    """An interview over one pack: ask `next_question()`, give `answer()`, read `recommendation()`.
+
+    A web or desktop front end drives it the same way as `triage ask` does. Not thread-safe: one
+    Interview per conversation (they may share an Advisor).
+
+    >>> interview = Interview()
+    >>> interview.next_question().fact
+    'immediate_danger'
+    >>> interview.answer("immediate_danger", "yes")
+    >>> interview.next_question() is None
+    True
+    >>> interview.recommendation().primary_route
+    'emergency_response'
+    """
+
+    def __init__(self, advisor: Advisor | None = None, answers: Any = None) -> None:
+        """Start an interview, from `answers` already known (fact id -> answer) if given.
+
+        Facts in `answers` count as answered, even those answered 'unknown': they are not asked.
+        Raises InputError for an unknown fact id or a bad answer.
+        """
+        self.advisor = advisor if advisor is not None else default_advisor()
+        start = {} if answers is None else answers
+        case = self.advisor.case(start)
+        self._given = {fact: case[fact] for fact in start}
+        self._asked: list[tuple[str, str]] = []
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """Every answer so far (those given at the start, then those answered here)."""
+        return {**self._given, **dict(self._asked)}
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        """The facts answered in this interview, in order."""
+        return tuple(fact for fact, _ in self._asked)
+
+    def case(self) -> Case:
+        """The case as answered so far (facts not answered are unknown)."""
+        return self.advisor.case(self.answers)
+
+    def next_question(self) -> Question | None:
+        """The next question to ask, or None when no answer left could change the primary route."""
+        analysis = self.advisor.analysis
+        case = self.case()
+        held = self.answers
+        live = analysis.restrict(analysis.primary, case, held=held).variables
+        live_facts = {analysis.facts[var] for var in live}
+        for fact in analysis.outlook(case).questions:
+            if fact in live_facts and fact not in held:
+                return self.question(fact)
+        return None
+
+    def question(self, fact: str) -> Question:
+        """The question for a fact of the pack."""
+        spec = self.advisor.pack.fact[self._known(fact)]
+        return Question(
+            fact=spec.id, text=spec.question, help=spec.help, answers=spec.answers, safety=spec.safety
+        )
+
+    def answer(self, fact: str, value: Any) -> None:
+        """Answer a fact ('yes', 'no', 'unknown', or one of its answers). Raises InputError for an
+        unknown fact, a bad answer, or a fact already answered (undo first to change it)."""
+        spec = self.advisor.pack.fact[self._known(fact)]
+        if fact in self.answers:
+            raise InputError(f"'{fact}' is already answered (undo to change it)", field=fact)
+        self._asked.append((fact, answer_word(fact, value, spec.answers)))
+
+    def undo(self) -> str | None:
+        """Take back the last answer given in this interview; its fact, or None if there is none."""
+        return self._asked.pop()[0] if self._asked else None
+
+    def recommendation(self) -> Recommendation:
+        """The advice on the answers so far."""
+        return self.advisor.recommend(self.case())
+
+    def _known(self, fact: str) -> str:
+        if fact not in self.advisor.pack.fact:
+            raise InputError(
+                f"unknown fact {shorten(fact)}{did_you_mean(fact, self.advisor.pack.fact)}", field=fact
+            )
+        return fact
+
+
+def parse_reply(text: str, question: Question) -> tuple[Command, str]:
+    """A typed reply: ('answer', the answer word), ('back', '') or ('quit', '').
+
+    Accepts the question's answers, y / n / u, '?' and 'skip' (both: unknown), back (b), quit (q).
+    Raises InputError for anything else.
+    """
+    word = " ".join(text.split()).lower()
+    if word in question.answers:
+        return "answer", word
+    if word in _COMMANDS:
+        return _COMMANDS[word], ""
+    if _SHORT.get(word) in question.answers:
+        return "answer", _SHORT[word]
+    raise InputError(f"{shorten(text.strip())} is not an answer: {_choices(question)}")
+
+
+def _choices(question: Question) -> str:
+    return f"{' / '.join(question.answers)} (or skip, back, quit)"
+
+
+def prompt(question: Question, number: int) -> str:
+    """The question as text, ending in the prompt for the reply."""
+    label = f"Question {number}{' (safety)' if question.safety else ''}: "
+    lines = [textwrap.fill(label + question.text, width=_WIDTH, subsequent_indent="  ")]
+    if question.help:
+        lines.append(
+            textwrap.fill(f"({question.help})", width=_WIDTH, initial_indent="  ", subsequent_indent="   ")
+        )
+    lines.append(f"  [{_choices(question)}] > ")
+    return "\n".join(lines)
+
+
+def converse(
+    interview: Interview, ask: Callable[[str], str | None], tell: Callable[[str], None]
+) -> Recommendation:
+    """Run an interview as a text conversation, and return the advice it ends with.
+
+    `ask(prompt)` shows the prompt and returns the line typed, or None at the end of input;
+    `tell(message)` shows a message. 'quit', or the end of input, stops early: the advice is then on
+    the answers so far (its open questions say what is still unknown).
+    """
+    while (question := interview.next_question()) is not None:
+        reply = ask(prompt(question, len(interview.asked) + 1))
+        if reply is None:
+            tell("End of input: stopping here; the advice is on the answers so far.")
+            break
+        try:
+            command, answer = parse_reply(reply, question)
+        except InputError as error:
+            tell(f"  {error}")
+            continue
+        if command == "quit":
+            tell("Stopped: the advice is on the answers so far.")
+            break
+        if command == "back":
+            if interview.undo() is None:
+                tell("  Nothing to go back to.")
+            continue
+        interview.answer(question.fact, answer)
+    else:
+        count = len(interview.asked)
+        held = " while the answers 'unknown' stay unknown" if UNKNOWN in interview.answers.values() else ""
+        done = f"Done after {count} question{'' if count == 1 else 's'}: "
+        tell(textwrap.fill(f"{done}no other answer can change the primary route{held}.", width=_WIDTH))
+    return interview.recommendation()

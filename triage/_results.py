@@ -1,0 +1,105 @@
+"""The answers of the reasoning tools (interview, what-if, alternatives, why-not).
+
+Pydantic models like `Recommendation`; their JSON (`model_dump(mode="json")`) is public API.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage._models import Recommendation, RuledOut
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Question(BaseModel):
+    """One question of an interview: the fact to answer, its wording and help, the answers allowed."""
+
+    model_config = _FROZEN
+    fact: str
+    text: str = Field(description="The question, as put to the practitioner.")
+    help: str = Field(description="Help on answering it ('' when there is none).")
+    answers: tuple[str, ...] = Field(description="The answers allowed, 'unknown' included.")
+    safety: bool = Field(
+        description="A safety question: asked first, and 'unknown' is treated as a precaution."
+    )
+
+
+class Changes(BaseModel):
+    """What a change of answers changed: ids only (the two Recommendations hold the details)."""
+
+    model_config = _FROZEN
+    primary_route: bool = Field(description="Whether the primary route changed.")
+    routes_added: list[str] = Field(description="Routes recommended after but not before, most urgent first.")
+    routes_removed: list[str] = Field(
+        description="Routes recommended before but not after, most urgent first."
+    )
+    rules_fired: list[str] = Field(description="Rules that took effect after but not before, in pack order.")
+    rules_unfired: list[str] = Field(
+        description="Rules that took effect before but not after, in pack order."
+    )
+
+
+class WhatIf(BaseModel):
+    """The advice before and after a change of answers, and what changed."""
+
+    model_config = _FROZEN
+    before: Recommendation
+    after: Recommendation
+    changed: Changes
+
+
+class Alternative(BaseModel):
+    """A minimal change of answers that gives another primary route."""
+
+    model_config = _FROZEN
+    set: dict[str, str] = Field(description="Fact id -> the new answer, in the pack's fact order.")
+    primary_route: str = Field(description="The primary route after the change.")
+
+
+class Alternatives(BaseModel):
+    """Every minimal change of answers (up to a number of facts) that changes the primary route.
+
+    Minimal: no part of a change changes the primary route by itself. Fewest facts first, then the
+    most urgent new primary route first.
+    """
+
+    model_config = _FROZEN
+    primary_route: str = Field(description="The primary route for the answers as given.")
+    alternatives: list[Alternative]
+
+
+class FailedTest(BaseModel):
+    """A part of a rule's condition that does not hold: the fact, the answers it needs, the answer."""
+
+    model_config = _FROZEN
+    fact: str
+    needed: list[str] = Field(description="Answers that would satisfy this part, in the fact's order.")
+    given: str
+
+
+class RuleCheck(BaseModel):
+    """A rule that could recommend the route: whether it fired, and if not, what failed."""
+
+    model_config = _FROZEN
+    rule: str
+    reason: str
+    fired: bool
+    failed: list[FailedTest] = Field(description="Empty when the rule fired.")
+
+
+class WhyNot(BaseModel):
+    """Why a route is, or is not, recommended for a case."""
+
+    model_config = _FROZEN
+    route: str
+    title: str
+    recommended: bool
+    primary_route: str
+    rules: list[RuleCheck] = Field(description="Every rule that can recommend the route.")
+    ruled_out_by: list[RuledOut] = Field(description="Rules that ruled the route out for this case.")
+    could_be_recommended: bool = Field(
+        description="Whether some answers to the facts still unknown would recommend the route."
+    )
+    depends_on: list[str] = Field(description="Unknown facts on which that depends, in the pack's order.")
+    explanation: list[str] = Field(description="The same, in plain words.")
