@@ -7,6 +7,8 @@ route fits better, with reasons and sources. Advice to discuss, never a decision
 """
 
 from triage._advisor import Advisor, assess
+from triage._batch import BatchSummary, run_batch
+from triage._check import CheckReport, Finding, check_pack
 from triage._errors import InputError, PackError, TriageError
 from triage._models import (
     Advice,
@@ -19,12 +21,16 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, default_pack_path, load_pack
+from triage._scenarios import ScenarioReport, ScenarioResult, run_scenarios
 from triage._version import __version__
 
 __all__ = [
     "Advice",
     "Advisor",
     "Audit",
+    "BatchSummary",
+    "CheckReport",
+    "Finding",
     "FiredRule",
     "InputError",
     "OpenQuestion",
@@ -34,9 +40,14 @@ __all__ = [
     "Recommendation",
     "RouteAdvice",
     "RuledOut",
+    "ScenarioReport",
+    "ScenarioResult",
     "TriageError",
     "__version__",
     "assess",
+    "check_pack",
     "default_pack_path",
     "load_pack",
+    "run_batch",
+    "run_scenarios",
 ]
