@@ -321,14 +321,7 @@ class _Checker:
 
 def _contradiction(normal: Normal) -> str:
     """Why a condition can never hold, in words, for the usual mistakes."""
-    tests: list[Test] = []
-    stack = [normal]
-    while stack:
-        part = stack.pop()
-        if isinstance(part, And):
-            stack.extend(part.parts)
-        elif isinstance(part, Test):
-            tests.append(part)
+    tests = list(_conjuncts(normal))
     for test in tests:
         if not test.answers:
             return f"no answer of '{test.fact}' satisfies it (a 'not' of every answer)"
@@ -339,3 +332,12 @@ def _contradiction(normal: Normal) -> str:
             wanted = " and also ".join(" or ".join(sorted(t.answers)) for t in tests if t.fact == test.fact)
             return f"it needs '{test.fact}' to be {wanted}"
     return "no combination of answers satisfies it"
+
+
+def _conjuncts(normal: Normal) -> Iterator[Test]:
+    """The tests a condition needs whatever else holds (those under its top-level 'all's)."""
+    if isinstance(normal, Test):
+        yield normal
+    elif isinstance(normal, And):
+        for part in normal.parts:
+            yield from _conjuncts(part)

@@ -165,6 +165,7 @@ def _validation_message(error: ValidationError) -> str:
 def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     """The scenario's case; every id in its expectation checked against the pack."""
     pack, expect = advisor.pack, scenario.expect
+    case = advisor.case(scenario.facts)
     if not expect.model_fields_set:
         raise InputError("expect: no expectations (a scenario must expect something)")
     routes = [expect.primary] if expect.primary else []
@@ -176,7 +177,7 @@ def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     for fact in [*facts, *expect.questions_include]:
         if fact not in pack.fact:
             raise InputError(f"expect: unknown fact '{fact}'{did_you_mean(fact, pack.fact)}")
-    return advisor.case(scenario.facts)
+    return case
 
 
 def expectation_differences(rec: Recommendation, expect: Expect) -> list[str]:
