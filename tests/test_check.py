@@ -133,8 +133,8 @@ def test_a_pack_that_does_not_load_is_one_error_finding(toy: Path, name: str) ->
         assert word in finding.message
     code, lines = cli_check(toy)
     assert code == 1
-    assert lines[0].startswith("error: pack: the pack does not load: ")
-    assert lines[-1].endswith("0 rules, 1 error, 0 warnings")
+    assert lines[0].startswith("error: the pack does not load: ")
+    assert lines[-1] == f"{toy}: the pack does not load, 1 error, 0 warnings"
     assert len(lines) == 2
 
 

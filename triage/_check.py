@@ -16,9 +16,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from triage._analysis import Analysis
-from triage._conditions import And, Normal, Test, holds
+from triage._conditions import And, Normal, Test
 from triage._errors import PackError
-from triage._pack import UNKNOWN, Pack, RuleSpec, load_pack, rule_facts
+from triage._pack import Pack, RuleSpec, load_pack, rule_facts
 
 Severity = Literal["error", "warning"]
 Kind = Literal[
@@ -49,22 +49,20 @@ class Finding(BaseModel):
         None, description="Answers that show the problem (facts left out may take any answer)."
     )
 
-    @property
-    def subject(self) -> str:
-        if self.rule:
-            return f"rule '{self.rule}'"
-        if self.route:
-            return f"route '{self.route}'"
-        if self.fact:
-            return f"fact '{self.fact}'"
-        return "pack"
-
     def line(self) -> str:
         """The finding on one line, as the CLI prints it."""
+        subject = next(
+            (
+                f"{name} '{value}': "
+                for name, value in (("rule", self.rule), ("route", self.route), ("fact", self.fact))
+                if value
+            ),
+            "",
+        )
         example = ""
         if self.example:
             example = " (e.g. " + ", ".join(f"{f}={a}" for f, a in self.example.items()) + ")"
-        return f"{self.severity}: {self.subject}: {self.message}{example}"
+        return f"{self.severity}: {subject}{self.message}{example}"
 
 
 class CheckReport(BaseModel):
@@ -91,11 +89,10 @@ class CheckReport(BaseModel):
 
     def summary(self) -> str:
         errors, warnings = len(self.errors), len(self.warnings)
-        name = self.pack or "the pack"
-        return (
-            f"{name} ({self.path}): {self.rules} rules, "
-            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-        )
+        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        if self.pack is None:
+            return f"{self.path}: the pack does not load, {counts}"
+        return f"{self.pack} ({self.path}): {self.rules} rules, {counts}"
 
 
 def check_pack(pack: Pack | str | Path) -> CheckReport:
@@ -156,17 +153,16 @@ class _Checker:
         analysis = self.analysis
         return {analysis.facts[var]: analysis.answers[var][value] for var, value in sorted(path.items())}
 
-    def _completed(self, example: dict[str, str]) -> dict[str, str]:
-        # Every completion of a satisfying path satisfies the diagram, so 'unknown' will do.
-        return {**dict.fromkeys(self.pack.domains, UNKNOWN), **example}
-
-    def _fired(self, effect: str, route: str, case: dict[str, str]) -> list[str]:
-        normal = self.pack.normal
-        return [
+    def _ruling_out(self, route: str, diagram: int) -> str:
+        """The rule_out rules of `route` that hold in some case where `diagram` holds."""
+        d = self.d
+        return ", ".join(
             rule.id
             for rule in self.pack.rules
-            if rule.effect == effect and rule.route == route and holds(normal[rule.id], case)
-        ]
+            if rule.effect == "rule_out"
+            and rule.route == route
+            and d.conjoin(diagram, self.analysis.rule[rule.id]) != d.false
+        )
 
     def _recommended(self, route: str) -> int:
         """Whether `route` is among the routes of a case (the default route when no other is)."""
@@ -212,18 +208,16 @@ class _Checker:
         if rule.effect == "recommend" and rule.route is not None:
             covered = self.rule_out.get(rule.route, d.false)
             if d.conjoin(diagram, d.negate(covered)) == d.false:
-                example = self._example(diagram)
-                fired = self._fired("rule_out", rule.route, self._completed(example or {}))
                 yield Finding(
                     severity="error",
                     kind="never_takes_effect",
                     rule=rule.id,
                     route=rule.route,
                     message=(
-                        f"it can never recommend '{rule.route}': whenever it holds, a rule_out rule "
-                        f"for that route holds too ({', '.join(fired)} in this example)"
+                        f"it can never recommend '{rule.route}': whenever it holds, the route is "
+                        f"ruled out ({self._ruling_out(rule.route, diagram)})"
                     ),
-                    example=example,
+                    example=self._example(diagram),
                 )
         elif (
             rule.effect == "advice"
@@ -256,10 +250,9 @@ class _Checker:
                 example = None
             else:
                 example = self._example(recommend)
-                fired = self._fired("rule_out", route.id, self._completed(example or {}))
                 message = (
-                    "it can never be recommended: its rule_out rules hold whenever a recommend rule "
-                    f"does ({', '.join(fired)} in this example)"
+                    "it can never be recommended: whenever a rule recommends it, it is ruled out "
+                    f"({self._ruling_out(route.id, recommend)})"
                 )
             yield Finding(
                 severity="error", kind="route_unreachable", route=route.id, message=message, example=example
