@@ -6,7 +6,9 @@ import io
 import json
 import os
 import pty
+import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +168,32 @@ def test_an_interrupted_run_leaves_the_old_output_untouched_and_no_temporary_fil
         triage.run_batch(source, fresh, advisor=advisor)
     assert not fresh.exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_ctrl_c_on_the_console_script_leaves_no_output_file(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("{}\n" * 200_000)
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        [console_script(), "batch", str(source), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Interrupt once the temporary file has some answers in it (it is being written).
+        for _ in range(600):
+            parts = [p for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl.")]
+            if (parts and parts[0].stat().st_size > 0) or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the batch finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and "interrupted" in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]
 
 
 def test_an_output_folder_that_does_not_exist_is_one_line_and_exit_2(tmp_path: Path) -> None:
