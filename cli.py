@@ -178,6 +178,86 @@ def rules_show(rule_id: str, as_json: bool, rules_dir: Path | None) -> None:
     click.echo(f"  source: {pack.cite(rule.source)}")
 
 
+@rules.command("check")
+@click.argument(
+    "pack_dir", metavar="[DIR]", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@json_option
+@rules_option
+@click.pass_context
+def rules_check(ctx: click.Context, pack_dir: Path | None, as_json: bool, rules_dir: Path | None) -> None:
+    """Check a rule pack without running cases (default: the default pack).
+
+    Errors (exit 1): the pack does not load, a rule that can never hold or never take effect, a
+    route no rule can recommend, a duplicate rule. Warnings (exit 0): a subsumed rule, a fact no
+    rule reads.
+    """
+    if pack_dir is not None and rules_dir is not None and pack_dir != rules_dir:
+        raise click.UsageError("give the pack folder once: DIR or --rules")
+    report = triage.check_pack(pack_dir or rules_dir or triage.default_pack_path())
+    if as_json:
+        echo_json(report.model_dump(mode="json"))
+    else:
+        for finding in report.findings:
+            click.echo(finding.line())
+        click.echo(report.summary())
+    if not report.ok:
+        ctx.exit(1)
+
+
+@main.command("test")
+@click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@json_option
+@rules_option
+@click.pass_context
+def test_scenarios(
+    ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rules_dir: Path | None
+) -> None:
+    """Run scenario files (JSON or YAML; files or folders) against a pack; exit 1 on any failure."""
+    report = triage.run_scenarios(paths, advisor=advisor_for(rules_dir))
+    if as_json:
+        echo_json(report.model_dump(mode="json"))
+    else:
+        for result in report.results:
+            if not result.passed:
+                click.echo(f"FAIL {result.file}: {result.name}")
+                for difference in result.differences:
+                    click.echo(f"  - {difference}")
+        click.echo(report.summary())
+    if report.failed:
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("source", metavar="FILE.jsonl|-")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically)."
+)
+@rules_option
+@click.pass_context
+def batch(ctx: click.Context, source: str, out: Path | None, rules_dir: Path | None) -> None:
+    """Assess one case per line of a JSON Lines file: one JSON answer per line, in order.
+
+    A bad line gets {"line": N, "error": "..."} in its place (a blank line too); exit 1 at the end
+    if any line was bad. --out is written whole or not at all.
+    """
+    advisor = advisor_for(rules_dir)
+    target = out if out is not None else sys.stdout
+    size = 0 if source == "-" or not sys.stderr.isatty() else Path(source).stat().st_size
+    if size:
+        with click.progressbar(
+            length=size, label="assessing", file=sys.stderr, update_min_steps=max(1, size // 200)
+        ) as bar:
+            summary = triage.run_batch(source, target, advisor=advisor, progress=bar.update)
+    else:
+        summary = triage.run_batch(source, target, advisor=advisor)
+    if not summary.ok:
+        click.echo(f"triage: {summary.bad} of {summary.lines} lines could not be assessed", err=True)
+        ctx.exit(1)
+
+
 @main.command()
 @click.argument("kind", type=click.Choice(["input", "output", "pack"]))
 @rules_option

@@ -7,6 +7,8 @@ route fits better, with reasons and sources. Advice to discuss, never a decision
 """
 
 from triage._advisor import Advisor, assess
+from triage._batch import BatchSummary, run_batch
+from triage._check import CheckReport, Finding, check_pack
 from triage._errors import InputError, PackError, TriageError
 from triage._interview import Interview
 from triage._models import (
@@ -30,6 +32,7 @@ from triage._results import (
     WhatIf,
     WhyNot,
 )
+from triage._scenarios import ScenarioReport, ScenarioResult, run_scenarios
 from triage._version import __version__
 
 __all__ = [
@@ -38,8 +41,11 @@ __all__ = [
     "Alternative",
     "Alternatives",
     "Audit",
+    "BatchSummary",
     "Changes",
+    "CheckReport",
     "FailedTest",
+    "Finding",
     "FiredRule",
     "InputError",
     "Interview",
@@ -52,11 +58,16 @@ __all__ = [
     "RouteAdvice",
     "RuleCheck",
     "RuledOut",
+    "ScenarioReport",
+    "ScenarioResult",
     "TriageError",
     "WhatIf",
     "WhyNot",
     "__version__",
     "assess",
+    "check_pack",
     "default_pack_path",
     "load_pack",
+    "run_batch",
+    "run_scenarios",
 ]

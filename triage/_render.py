@@ -74,7 +74,7 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
         )
 
     lines.append("")
-    lines.append(f"Reflective Case Discussion: {_STATUS_WORDS[rec.rcd.status]}")
+    lines.append(f"{pack.route[pack.focus_route].title}: {_STATUS_WORDS[rec.rcd.status]}")
     lines.extend(_wrap(reason) for reason in rec.rcd.reasons)
 
     if rec.questions:

@@ -1,0 +1,336 @@
+"""Pack checking: static analysis of a rule pack, symbolic (decision diagrams), never by cases.
+
+A pack that does not load (unknown ids, a rule without a reason, a duplicate id, malformed YAML)
+is one error finding carrying the loader's message: the analysis needs a loaded pack, and the
+loader already names the file, rule and field of the first problem. A pack that loads is then
+analysed with the diagrams of `Analysis`: a diagram equal to the false terminal means "for no
+case", and `A AND NOT B` being false means "whenever A holds, B holds".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from triage._analysis import Analysis
+from triage._conditions import And, Normal, Test
+from triage._errors import PackError
+from triage._pack import Pack, RuleSpec, load_pack, rule_facts
+
+Severity = Literal["error", "warning"]
+Kind = Literal[
+    "load",
+    "never_holds",
+    "never_takes_effect",
+    "route_unreachable",
+    "no_reason",
+    "duplicate_rule",
+    "subsumed",
+    "unread_fact",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Finding(BaseModel):
+    """One problem found in a pack: what it is about, why, and an example case when that helps."""
+
+    model_config = _FROZEN
+    severity: Severity
+    kind: Kind
+    rule: str | None = None
+    route: str | None = None
+    fact: str | None = None
+    message: str
+    example: dict[str, str] | None = Field(
+        None, description="Answers that show the problem (facts left out may take any answer)."
+    )
+
+    def line(self) -> str:
+        """The finding on one line, as the CLI prints it."""
+        subject = next(
+            (
+                f"{name} '{value}': "
+                for name, value in (("rule", self.rule), ("route", self.route), ("fact", self.fact))
+                if value
+            ),
+            "",
+        )
+        example = ""
+        if self.example:
+            example = " (e.g. " + ", ".join(f"{f}={a}" for f, a in self.example.items()) + ")"
+        return f"{self.severity}: {subject}{self.message}{example}"
+
+
+class CheckReport(BaseModel):
+    """The findings of `check_pack`: errors first, then warnings. `ok` when there is no error."""
+
+    model_config = _FROZEN
+    path: str
+    pack: str | None = Field(description="'id version' of the pack, or None when it did not load.")
+    rules: int
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "warning"]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        errors, warnings = len(self.errors), len(self.warnings)
+        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        if self.pack is None:
+            return f"{self.path}: the pack does not load, {counts}"
+        return f"{self.pack} ({self.path}): {self.rules} rules, {counts}"
+
+
+def check_pack(pack: Pack | str | Path) -> CheckReport:
+    """Check a rule pack (a loaded Pack, or its folder) without running any case.
+
+    Errors: the pack does not load (unknown facts, routes, answers or sources; a rule without a
+    reason or source; a duplicate id; ...); a rule that can never hold; a rule that can never take
+    effect (its route is ruled out, or an advice rule's route is never recommended, whenever it
+    holds); a route other than the default that no rule can ever recommend; a blank reason or
+    source; two rules with the same effect, route and condition. Warnings: a rule subsumed by
+    another with the same effect (it adds only its reason); a fact no rule reads.
+
+    >>> import triage
+    >>> triage.check_pack(triage.default_pack_path()).ok
+    True
+    """
+    if not isinstance(pack, Pack):
+        try:
+            pack = load_pack(pack)
+        except PackError as error:
+            finding = Finding(severity="error", kind="load", message=f"the pack does not load: {error}")
+            return CheckReport(path=str(pack), pack=None, rules=0, findings=[finding])
+    findings = list(_Checker(pack).findings())
+    findings.sort(key=lambda finding: finding.severity != "error")
+    return CheckReport(path=str(pack.path), pack=pack.label, rules=len(pack.rules), findings=findings)
+
+
+class _Checker:
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.analysis = Analysis(pack)
+        self.d = self.analysis.diagrams
+        self.rule_out: dict[str, int] = {}
+        for rule in pack.rules:
+            if rule.effect == "rule_out" and rule.route is not None:
+                before = self.rule_out.get(rule.route, self.d.false)
+                self.rule_out[rule.route] = self.d.disjoin(before, self.analysis.rule[rule.id])
+
+    def findings(self) -> Iterator[Finding]:
+        yield from self._blank_reasons()
+        never = {rule.id for rule in self.pack.rules if self.analysis.rule[rule.id] == self.d.false}
+        for rule in self.pack.rules:
+            if rule.id in never:
+                yield self._never_holds(rule)
+            else:
+                yield from self._never_takes_effect(rule)
+        yield from self._unreachable_routes()
+        yield from self._duplicates_and_subsumed(never)
+        yield from self._unread_facts()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _example(self, root: int) -> dict[str, str] | None:
+        """Answers (some facts only) for which the boolean diagram `root` is true."""
+        path = self.d.satisfying(root, True)
+        if path is None:
+            return None
+        analysis = self.analysis
+        return {analysis.facts[var]: analysis.answers[var][value] for var, value in sorted(path.items())}
+
+    def _ruling_out(self, route: str, diagram: int) -> str:
+        """The rule_out rules of `route` that hold in some case where `diagram` holds."""
+        d = self.d
+        return ", ".join(
+            rule.id
+            for rule in self.pack.rules
+            if rule.effect == "rule_out"
+            and rule.route == route
+            and d.conjoin(diagram, self.analysis.rule[rule.id]) != d.false
+        )
+
+    def _recommended(self, route: str) -> int:
+        """Whether `route` is among the routes of a case (the default route when no other is)."""
+        if route != self.pack.default_route:
+            return self.analysis.recommended[route]
+        other = self.d.false
+        for diagram in self.analysis.recommended.values():
+            other = self.d.disjoin(other, diagram)
+        return self.d.negate(other)
+
+    # --- the checks ---------------------------------------------------------------------------
+
+    def _blank_reasons(self) -> Iterator[Finding]:
+        # The loader refuses a missing or empty reason or source; whitespace gets past it.
+        for rule in self.pack.rules:
+            blank = [
+                name
+                for name, value in (
+                    ("reason", rule.reason),
+                    ("source.document", rule.source.document),
+                    ("source.section", rule.source.section),
+                )
+                if not value.strip()
+            ]
+            if blank:
+                yield Finding(
+                    severity="error",
+                    kind="no_reason",
+                    rule=rule.id,
+                    message=f"blank {' and '.join(blank)}: every rule gives its reason and source",
+                )
+
+    def _never_holds(self, rule: RuleSpec) -> Finding:
+        return Finding(
+            severity="error",
+            kind="never_holds",
+            rule=rule.id,
+            message=f"its condition can never hold: {_contradiction(self.pack.normal[rule.id])}",
+        )
+
+    def _never_takes_effect(self, rule: RuleSpec) -> Iterator[Finding]:
+        d, diagram = self.d, self.analysis.rule[rule.id]
+        if rule.effect == "recommend" and rule.route is not None:
+            covered = self.rule_out.get(rule.route, d.false)
+            if d.conjoin(diagram, d.negate(covered)) == d.false:
+                yield Finding(
+                    severity="error",
+                    kind="never_takes_effect",
+                    rule=rule.id,
+                    route=rule.route,
+                    message=(
+                        f"it can never recommend '{rule.route}': whenever it holds, the route is "
+                        f"ruled out ({self._ruling_out(rule.route, diagram)})"
+                    ),
+                    example=self._example(diagram),
+                )
+        elif (
+            rule.effect == "advice"
+            and rule.requires_route is not None
+            and d.conjoin(diagram, self._recommended(rule.requires_route)) == d.false
+        ):
+            yield Finding(
+                severity="error",
+                kind="never_takes_effect",
+                rule=rule.id,
+                route=rule.requires_route,
+                message=(
+                    f"its note is never shown: whenever it holds, '{rule.requires_route}' "
+                    "(its requires_route) is not recommended"
+                ),
+                example=self._example(diagram),
+            )
+
+    def _unreachable_routes(self) -> Iterator[Finding]:
+        d = self.d
+        for route in self.pack.routes:
+            if route.id == self.pack.default_route or self.analysis.recommended[route.id] != d.false:
+                continue
+            recommend = d.false
+            for rule in self.pack.rules:
+                if rule.effect == "recommend" and rule.route == route.id:
+                    recommend = d.disjoin(recommend, self.analysis.rule[rule.id])
+            if recommend == d.false:
+                message = "no rule can ever recommend it (no recommend rule names it, or none can hold)"
+                example = None
+            else:
+                example = self._example(recommend)
+                message = (
+                    "it can never be recommended: whenever a rule recommends it, it is ruled out "
+                    f"({self._ruling_out(route.id, recommend)})"
+                )
+            yield Finding(
+                severity="error", kind="route_unreachable", route=route.id, message=message, example=example
+            )
+
+    def _duplicates_and_subsumed(self, never: set[str]) -> Iterator[Finding]:
+        d, diagrams = self.d, self.analysis.rule
+        groups: dict[tuple[str, str | None, str | None, str | None], list[RuleSpec]] = {}
+        for rule in self.pack.rules:
+            if rule.id not in never:
+                # Advice rules with different notes are different advice, even on one condition.
+                key = (rule.effect, rule.route, rule.requires_route, rule.text)
+                groups.setdefault(key, []).append(rule)
+        for rules in groups.values():
+            for index, rule in enumerate(rules):
+                same = next(
+                    (other for other in rules[:index] if diagrams[other.id] == diagrams[rule.id]), None
+                )
+                if same is not None:
+                    yield Finding(
+                        severity="error",
+                        kind="duplicate_rule",
+                        rule=rule.id,
+                        message=f"same effect, route and condition as rule '{same.id}'",
+                    )
+                    continue
+                wider = next(
+                    (
+                        other
+                        for other in rules
+                        if other is not rule
+                        and diagrams[other.id] != diagrams[rule.id]
+                        and d.conjoin(diagrams[rule.id], d.negate(diagrams[other.id])) == d.false
+                    ),
+                    None,
+                )
+                if wider is not None:
+                    yield Finding(
+                        severity="warning",
+                        kind="subsumed",
+                        rule=rule.id,
+                        message=(
+                            f"whenever it holds, rule '{wider.id}' (same effect) holds too: "
+                            "it changes no advice, only adds its reason"
+                        ),
+                    )
+
+    def _unread_facts(self) -> Iterator[Finding]:
+        read = {fact for rule in self.pack.rules for fact in rule_facts(rule)}
+        for fact in self.pack.facts:
+            if fact.id not in read:
+                yield Finding(
+                    severity="warning",
+                    kind="unread_fact",
+                    fact=fact.id,
+                    message="no rule reads it: its answer never changes the advice",
+                )
+
+
+def _contradiction(normal: Normal) -> str:
+    """Why a condition can never hold, in words, for the usual mistakes."""
+    tests = list(_conjuncts(normal))
+    for test in tests:
+        if not test.answers:
+            return f"no answer of '{test.fact}' satisfies it (a 'not' of every answer)"
+    needed: dict[str, frozenset[str]] = {}
+    for test in tests:
+        needed[test.fact] = needed.get(test.fact, test.answers) & test.answers
+        if not needed[test.fact]:
+            wanted = " and also ".join(" or ".join(sorted(t.answers)) for t in tests if t.fact == test.fact)
+            return f"it needs '{test.fact}' to be {wanted}"
+    return "no combination of answers satisfies it"
+
+
+def _conjuncts(normal: Normal) -> Iterator[Test]:
+    """The tests a condition needs whatever else holds (those under its top-level 'all's)."""
+    if isinstance(normal, Test):
+        yield normal
+    elif isinstance(normal, And):
+        for part in normal.parts:
+            yield from _conjuncts(part)

@@ -1,0 +1,216 @@
+"""Scenario files: worked cases with the advice they must get, run against a pack.
+
+A scenario file (JSON or YAML) is a list of `{name, facts, expect}`; `facts` is the input JSON of
+a case and `expect` holds any of the keys of `Expect`. Every file is read and validated against
+the pack before any scenario runs, so a typo in an expectation is an error, never a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+
+from triage._advisor import Advisor, default_advisor
+from triage._case import MAX_INPUT_BYTES, Case, parse_json
+from triage._errors import InputError, PackError, TriageError, did_you_mean
+from triage._models import Recommendation
+from triage._pack import read_yaml
+
+SUFFIXES = (".json", ".yaml", ".yml")
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class Expect(BaseModel):
+    """What a scenario's advice must show. Every key is optional; at least one is needed."""
+
+    model_config = _STRICT
+    primary: str | None = Field(None, description="The expected primary_route.")
+    rcd: Literal["recommended", "possible", "not_recommended"] | None = Field(
+        None, description="The expected rcd.status (the pack's focus route)."
+    )
+    provisional: bool | None = None
+    first_question: str | None = Field(None, description="The fact of questions[0].")
+    routes_include: tuple[str, ...] = ()
+    routes_exclude: tuple[str, ...] = ()
+    ruled_out_include: tuple[str, ...] = Field((), description="Routes that must appear in ruled_out.")
+    questions_include: tuple[str, ...] = ()
+    questions_empty: bool = False
+    advice_nonempty: bool = False
+
+
+class Scenario(BaseModel):
+    """A worked case: a name, the answers, and what the advice must show."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    facts: dict[str, Any]
+    expect: Expect
+
+
+class ScenarioResult(BaseModel):
+    """One scenario's outcome: `differences` says what differed from the expectation."""
+
+    model_config = ConfigDict(frozen=True)
+    file: str
+    name: str
+    passed: bool
+    differences: list[str]
+
+
+class ScenarioReport(BaseModel):
+    """Every scenario's outcome, in file order."""
+
+    model_config = ConfigDict(frozen=True)
+    results: list[ScenarioResult]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> int:
+        return sum(result.passed for result in self.results)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    def summary(self) -> str:
+        return f"{self.passed} passed, {self.failed} failed"
+
+
+def run_scenarios(paths: Iterable[str | Path], *, advisor: Advisor | None = None) -> ScenarioReport:
+    """Run the scenario files (files, or folders searched for .json/.yaml/.yml) against a pack.
+
+    Raises InputError, naming the file and scenario, for a malformed file, a scenario whose facts
+    or expected ids the pack does not know, or when no scenario is found.
+    """
+    advisor = advisor or default_advisor()
+    loaded = [
+        (str(file), scenario, case)
+        for file in scenario_files(paths)
+        for scenario, case in _load(file, advisor)
+    ]
+    if not loaded:
+        raise InputError("no scenarios found")
+    results = []
+    for file, scenario, case in loaded:
+        differences = expectation_differences(advisor.recommend(case), scenario.expect)
+        results.append(
+            ScenarioResult(file=file, name=scenario.name, passed=not differences, differences=differences)
+        )
+    return ScenarioReport(results=results)
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files named, and the scenario files under the folders named, in name order."""
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            if not found:
+                raise InputError(f"{path}: no scenario files (.json, .yaml, .yml)")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return files
+
+
+def _read(path: Path) -> Any:
+    name = str(path)
+    if path.suffix == ".json":
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError as error:
+            raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+        return parse_json(raw, source=name)
+    try:
+        return read_yaml(path, limit=MAX_INPUT_BYTES)
+    except PackError as error:  # the same safe reader as packs; here it is bad input
+        raise InputError(str(error)) from None
+
+
+def _load(path: Path, advisor: Advisor) -> Iterator[tuple[Scenario, Case]]:
+    data = _read(path)
+    if not isinstance(data, list):
+        raise InputError(f"{path}: a scenario file is a list of {{name, facts, expect}}")
+    for index, item in enumerate(data, start=1):
+        label = f"scenario #{index}"
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            label += f" '{item['name']}'"
+        try:
+            scenario = Scenario.model_validate(item)
+            yield scenario, _validated(scenario, advisor)
+        except ValidationError as error:
+            raise InputError(f"{path}: {label}: {_validation_message(error)}") from None
+        except TriageError as error:
+            raise InputError(f"{path}: {label}: {error}") from None
+
+
+def _validation_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        model = Expect if loc[:1] == ["expect"] else Scenario
+        message = f"unknown key{did_you_mean(loc[-1], model.model_fields)}"
+    return f"{'.'.join(loc)}: {message}" if loc else message
+
+
+def _validated(scenario: Scenario, advisor: Advisor) -> Case:
+    """The scenario's case; every id in its expectation checked against the pack."""
+    pack, expect = advisor.pack, scenario.expect
+    case = advisor.case(scenario.facts)
+    if not expect.model_fields_set:
+        raise InputError("expect: no expectations (a scenario must expect something)")
+    routes = [expect.primary] if expect.primary else []
+    routes += [*expect.routes_include, *expect.routes_exclude, *expect.ruled_out_include]
+    for route in routes:
+        if route not in pack.route:
+            raise InputError(f"expect: unknown route '{route}'{did_you_mean(route, pack.route)}")
+    facts = [expect.first_question] if expect.first_question else []
+    for fact in [*facts, *expect.questions_include]:
+        if fact not in pack.fact:
+            raise InputError(f"expect: unknown fact '{fact}'{did_you_mean(fact, pack.fact)}")
+    return case
+
+
+def expectation_differences(rec: Recommendation, expect: Expect) -> list[str]:
+    """What in the advice differs from the expectation, one line each (empty when it matches)."""
+    routes = [route.id for route in rec.routes]
+    ruled_out = [out.route for out in rec.ruled_out]
+    questions = [question.fact for question in rec.questions]
+    differences = []
+    if expect.primary is not None and rec.primary_route != expect.primary:
+        differences.append(f"primary: expected {expect.primary}, got {rec.primary_route}")
+    if expect.rcd is not None and rec.rcd.status != expect.rcd:
+        differences.append(f"rcd: expected {expect.rcd}, got {rec.rcd.status}")
+    if expect.provisional is not None and rec.provisional != expect.provisional:
+        differences.append(f"provisional: expected {_word(expect.provisional)}, got {_word(rec.provisional)}")
+    if expect.first_question is not None and questions[:1] != [expect.first_question]:
+        got = questions[0] if questions else "no questions"
+        differences.append(f"first_question: expected {expect.first_question}, got {got}")
+    for key, wanted, present, among in (
+        ("routes_include", expect.routes_include, True, routes),
+        ("routes_exclude", expect.routes_exclude, False, routes),
+        ("ruled_out_include", expect.ruled_out_include, True, ruled_out),
+        ("questions_include", expect.questions_include, True, questions),
+    ):
+        for item in wanted:
+            if (item in among) != present:
+                verb = "expected" if present else "did not expect"
+                differences.append(f"{key}: {verb} {item}, got [{', '.join(among)}]")
+    if expect.questions_empty and questions:
+        differences.append(f"questions_empty: expected no questions, got [{', '.join(questions)}]")
+    if expect.advice_nonempty and not rec.advice:
+        differences.append("advice_nonempty: expected some advice, got none")
+    return differences
+
+
+def _word(value: bool) -> str:
+    return "true" if value else "false"
