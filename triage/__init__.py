@@ -2,8 +2,12 @@
 route fits better, with reasons and sources. Advice to discuss, never a decision.
 
 >>> import triage
->>> triage.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"}).primary_route
+>>> safe = {"immediate_danger": "no", "unreported_harm_concern": "no"}
+>>> rec = triage.assess({**safe, "complex": "yes", "multiagency": "yes", "reflection_sought": "yes"})
+>>> rec.primary_route
 'reflective_case_discussion'
+>>> triage.assess({"complex": "yes"}).primary_route  # immediate danger unknown: precaution first
+'child_protection_referral'
 """
 
 from triage._advisor import Advisor, assess
