@@ -101,18 +101,34 @@ def main() -> None:
     "--fact", "facts", multiple=True, metavar="ID=ANSWER", help="An answer (repeatable): yes, no or unknown."
 )
 @click.option("--input", "input_file", metavar="FILE|-", help="A JSON object of answers ('-' for stdin).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default=None,
+    help="text (default), json, or markdown: a short record to paste into a case file.",
+)
 @json_option
 @rules_option
-def assess(facts: tuple[str, ...], input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
+def assess(
+    facts: tuple[str, ...],
+    input_file: str | None,
+    output_format: str | None,
+    as_json: bool,
+    rules_dir: Path | None,
+) -> None:
     """Assess a case: which route fits, and why."""
-    from triage._render import render_text
+    from triage._render import RENDERERS
 
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
+    output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
-    if as_json:
+    if output_format == "json":
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(render_text(rec, advisor.pack))
+        click.echo(RENDERERS[output_format](rec, advisor.pack))
 
 
 @main.command()

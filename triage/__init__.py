@@ -23,6 +23,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, default_pack_path, load_pack
+from triage._render import render_markdown, render_text
 from triage._version import __version__
 
 __all__ = [
@@ -43,4 +44,6 @@ __all__ = [
     "assess",
     "default_pack_path",
     "load_pack",
+    "render_markdown",
+    "render_text",
 ]
