@@ -194,6 +194,21 @@ def rules_show(rule_id: str, as_json: bool, rules_dir: Path | None) -> None:
     click.echo(f"  source: {pack.cite(rule.source)}")
 
 
+@rules.command("diagram")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "markdown"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid, dot (Graphviz), or markdown (a page with the Mermaid diagram and a legend).",
+)
+@rules_option
+def rules_picture(fmt: str, rules_dir: Path | None) -> None:
+    """Draw the pack: facts -> rules -> routes, rule-outs marked, routes most urgent first."""
+    click.echo(triage.rules_diagram(advisor_for(rules_dir).pack, fmt))
+
+
 @main.command()
 @click.argument("kind", type=click.Choice(["input", "output", "pack"]))
 @rules_option

@@ -23,6 +23,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, default_pack_path, load_pack
+from triage._picture import rules_diagram
 from triage._render import render_markdown, render_text
 from triage._version import __version__
 
@@ -46,4 +47,5 @@ __all__ = [
     "load_pack",
     "render_markdown",
     "render_text",
+    "rules_diagram",
 ]
