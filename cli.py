@@ -89,8 +89,28 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--version: the library, the default pack's id, version and sha256, and the engine."""
+    if not value or ctx.resilient_parsing:
+        return
+    from triage._render import render_version
+
+    try:
+        click.echo(render_version(advisor_for(None)))
+    except TriageError as error:
+        raise click.ClickException(str(error)) from None
+    ctx.exit()
+
+
 @click.group(cls=TriageGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(triage.__version__, prog_name="triage", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=show_version,
+    help="Show the versions of triage and of the default rule pack (and its sha256), and exit.",
+)
 def main() -> None:
     """Advice on whether a Multiagency Reflective Case Discussion fits a case, or which route
     fits better, with reasons and sources. Advice to discuss, never a decision."""

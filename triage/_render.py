@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import platform
 import textwrap
 
+from triage._advisor import Advisor
 from triage._models import Recommendation
 from triage._pack import Pack
+from triage._version import __version__
 
 _WIDTH = 88
 _STATUS_WORDS = {
@@ -193,6 +196,25 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
         f"engine {audit.engine}; triage {audit.library_version}; assessed {audit.timestamp}.",
     ]
     return "\n".join(lines)
+
+
+def render_version(advisor: Advisor) -> str:
+    """What `triage --version` prints: the library, the pack (id, version, sha256) and the engine.
+
+    The library and the pack have separate semantic versions (see CHANGELOG.md).
+
+    >>> import triage
+    >>> print(render_version(triage.Advisor()).splitlines()[0] == f"triage {triage.__version__}")
+    True
+    """
+    pack = advisor.pack
+    return "\n".join(
+        [
+            f"triage {__version__}",
+            f"rule pack {pack.id} {pack.version} (sha256 {pack.sha256})",
+            f"engine {advisor.engine}; Python {platform.python_version()}",
+        ]
+    )
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown}
