@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,53 @@ def test_python_m_triage_is_the_console_script() -> None:
     )
     assert usage.returncode == 2
     assert usage.stderr.startswith("triage: error: unknown fact 'complx'")
+
+
+def readme() -> str:
+    return (ROOT / "README.md").read_text()
+
+
+def test_readme_python_example_runs(tmp_path: Path) -> None:
+    code = re.search(
+        r"^## Using it from Python\n.*?^```python\n(.*?)^```$", readme(), re.MULTILINE | re.DOTALL
+    )
+    assert code is not None
+    result = subprocess.run(
+        [sys.executable, "-c", code.group(1)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("reflective_case_discussion recommended True\n")
+
+
+def readme_sessions() -> list[tuple[str, list[str]]]:
+    """Each ```text block of the README that shows a `$ triage ...` command: command, output lines."""
+    blocks = re.findall(r"^```text\n\$ (triage .*?)\n(.*?)^```$", readme(), re.MULTILINE | re.DOTALL)
+    return [(command, output.splitlines()) for command, output in blocks]
+
+
+def test_readme_shows_real_output(tmp_path: Path) -> None:
+    # The README's examples are what the installed console script prints, so they stay true.
+    case = re.search(r"\(`case.json`\):\n\n```json\n(.*?)```", readme(), re.DOTALL)
+    assert case is not None
+    (tmp_path / "case.json").write_text(case.group(1))
+    sessions = readme_sessions()
+    assert len(sessions) >= 4
+    for command, shown in sessions:
+        args = command.split()[1:]
+        lines: int | None = None
+        if "|" in args:
+            pipe = args.index("|")
+            assert args[pipe + 1 : pipe + 3] == ["head", "-n"], command
+            lines, args = int(args[pipe + 3]), args[:pipe]
+        if shown[-1] == "...":
+            shown, lines = shown[:-1], len(shown) - 1
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stderr)
+        real = result.stdout.splitlines()[:lines]
+        python = re.compile(r"Python \d+\.\d+\.\d+")
+        assert [python.sub("Python X", line) for line in real] == [
+            python.sub("Python X", line) for line in shown
+        ], (
+            f"README.md shows an old output of `{command}`: paste the real one (run it from a folder "
+            "holding the README's case.json)"
+        )
