@@ -89,8 +89,28 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--version: the library, the default pack's id, version and sha256, and the engine."""
+    if not value or ctx.resilient_parsing:
+        return
+    from triage._render import render_version
+
+    try:
+        click.echo(render_version(advisor_for(None)))
+    except TriageError as error:
+        raise click.ClickException(str(error)) from None
+    ctx.exit()
+
+
 @click.group(cls=TriageGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(triage.__version__, prog_name="triage", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=show_version,
+    help="Show the versions of triage and of the default rule pack (and its sha256), and exit.",
+)
 def main() -> None:
     """Advice on whether a Multiagency Reflective Case Discussion fits a case, or which route
     fits better, with reasons and sources. Advice to discuss, never a decision."""
@@ -101,18 +121,34 @@ def main() -> None:
     "--fact", "facts", multiple=True, metavar="ID=ANSWER", help="An answer (repeatable): yes, no or unknown."
 )
 @click.option("--input", "input_file", metavar="FILE|-", help="A JSON object of answers ('-' for stdin).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default=None,
+    help="text (default), json, or markdown: a short record to paste into a case file.",
+)
 @json_option
 @rules_option
-def assess(facts: tuple[str, ...], input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
+def assess(
+    facts: tuple[str, ...],
+    input_file: str | None,
+    output_format: str | None,
+    as_json: bool,
+    rules_dir: Path | None,
+) -> None:
     """Assess a case: which route fits, and why."""
-    from triage._render import render_text
+    from triage._render import RENDERERS
 
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
+    output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
-    if as_json:
+    if output_format == "json":
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(render_text(rec, advisor.pack))
+        click.echo(RENDERERS[output_format](rec, advisor.pack))
 
 
 @main.command()
@@ -256,6 +292,21 @@ def batch(ctx: click.Context, source: str, out: Path | None, rules_dir: Path | N
     if not summary.ok:
         click.echo(f"triage: {summary.bad} of {summary.lines} lines could not be assessed", err=True)
         ctx.exit(1)
+
+
+@rules.command("diagram")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "markdown"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid, dot (Graphviz), or markdown (a page with the Mermaid diagram and a legend).",
+)
+@rules_option
+def rules_picture(fmt: str, rules_dir: Path | None) -> None:
+    """Draw the pack: facts -> rules -> routes, rule-outs marked, routes most urgent first."""
+    click.echo(triage.rules_diagram(advisor_for(rules_dir).pack, fmt))
 
 
 @main.command()

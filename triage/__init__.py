@@ -2,8 +2,12 @@
 route fits better, with reasons and sources. Advice to discuss, never a decision.
 
 >>> import triage
->>> triage.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"}).primary_route
+>>> safe = {"immediate_danger": "no", "unreported_harm_concern": "no"}
+>>> rec = triage.assess({**safe, "complex": "yes", "multiagency": "yes", "reflection_sought": "yes"})
+>>> rec.primary_route
 'reflective_case_discussion'
+>>> triage.assess({"complex": "yes"}).primary_route  # immediate danger unknown: precaution first
+'child_protection_referral'
 """
 
 from triage._advisor import Advisor, assess
@@ -22,6 +26,8 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, default_pack_path, load_pack
+from triage._picture import rules_diagram
+from triage._render import render_markdown, render_text
 from triage._results import (
     Alternative,
     Alternatives,
@@ -68,6 +74,9 @@ __all__ = [
     "check_pack",
     "default_pack_path",
     "load_pack",
+    "render_markdown",
+    "render_text",
+    "rules_diagram",
     "run_batch",
     "run_scenarios",
 ]

@@ -7,13 +7,28 @@ from collections.abc import Iterable
 
 
 class TriageError(Exception):
-    """Base of every error triage raises on purpose. Its message is one line, fit to show a user."""
+    """Base of every error triage raises on purpose. Its message is one line, fit to show a user.
+
+    >>> import triage
+    >>> try:
+    ...     triage.assess({"complx": "yes"})
+    ... except triage.TriageError as error:
+    ...     print(error)
+    unknown fact 'complx' (did you mean 'complex'?)
+    """
 
 
 class InputError(TriageError):
     """A question (answers) that cannot be assessed: unknown fact id, bad answer, malformed JSON.
 
     `field` names the offending fact id or location when there is one.
+
+    >>> import triage
+    >>> try:
+    ...     triage.assess({"complex": "maybe"})
+    ... except triage.InputError as error:
+    ...     print(error.field, "|", error)
+    complex | fact 'complex': 'maybe' is not an answer (use yes, no, unknown)
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
@@ -25,6 +40,13 @@ class PackError(TriageError):
     """A rule pack that cannot be used: unreadable, malformed, or inconsistent.
 
     `file`, `rule` and `field` locate the problem when known.
+
+    >>> import triage
+    >>> try:
+    ...     triage.load_pack("no-such-folder")
+    ... except triage.PackError as error:
+    ...     print(error.file, "|", error)
+    no-such-folder | no-such-folder: not a folder
     """
 
     def __init__(

@@ -13,7 +13,13 @@ RcdStatusValue = Literal["recommended", "possible", "not_recommended"]
 
 
 class RouteAdvice(BaseModel):
-    """A recommended route: what to do, whom to contact, and the rules that recommend it."""
+    """A recommended route: what to do, whom to contact, and the rules that recommend it.
+
+    >>> import triage
+    >>> route = triage.assess({"immediate_danger": "yes"}).routes[0]
+    >>> route.id, route.rules
+    ('emergency_response', ['er_immediate_danger'])
+    """
 
     model_config = _FROZEN
     id: str
@@ -24,7 +30,13 @@ class RouteAdvice(BaseModel):
 
 
 class RuledOut(BaseModel):
-    """A rule_out rule that fired: the route it rules out and why."""
+    """A rule_out rule that fired: the route it rules out and why.
+
+    >>> import triage
+    >>> out = triage.assess({"multiagency": "no"}).ruled_out[0]
+    >>> out.route, out.rule
+    ('reflective_case_discussion', 'rcd_out_single_agency')
+    """
 
     model_config = _FROZEN
     route: str
@@ -33,7 +45,14 @@ class RuledOut(BaseModel):
 
 
 class RcdStatus(BaseModel):
-    """Whether a Reflective Case Discussion (the pack's focus route) fits, and why."""
+    """Whether a Reflective Case Discussion (the pack's focus route) fits, and why.
+
+    `status` is 'recommended', 'possible' (depends on answers not yet known) or 'not_recommended'.
+
+    >>> import triage
+    >>> triage.assess({"multiagency": "no"}).rcd.status
+    'not_recommended'
+    """
 
     model_config = _FROZEN
     status: RcdStatusValue
@@ -41,7 +60,12 @@ class RcdStatus(BaseModel):
 
 
 class OpenQuestion(BaseModel):
-    """An unknown fact whose answer could change the primary route."""
+    """An unknown fact whose answer could change the primary route.
+
+    >>> import triage
+    >>> triage.assess({}).questions[0].fact
+    'immediate_danger'
+    """
 
     model_config = _FROZEN
     fact: str
@@ -49,7 +73,13 @@ class OpenQuestion(BaseModel):
 
 
 class FiredRule(BaseModel):
-    """A rule whose condition held and took effect, with the answers it read and its source."""
+    """A rule whose condition held and took effect, with the answers it read and its source.
+
+    >>> import triage
+    >>> rule = triage.assess({"immediate_danger": "yes"}).fired_rules[0]
+    >>> rule.id, rule.effect, rule.facts
+    ('er_immediate_danger', 'recommend', {'immediate_danger': 'yes'})
+    """
 
     model_config = _FROZEN
     id: str
@@ -60,7 +90,13 @@ class FiredRule(BaseModel):
 
 
 class Advice(BaseModel):
-    """A note from an advice rule."""
+    """A note from an advice rule.
+
+    >>> import triage
+    >>> safe = {"immediate_danger": "no", "unreported_harm_concern": "no"}
+    >>> [note.rule for note in triage.assess({**safe, "child_died": "yes"}).advice]
+    ['advice_child_died']
+    """
 
     model_config = _FROZEN
     text: str
@@ -68,7 +104,15 @@ class Advice(BaseModel):
 
 
 class Audit(BaseModel):
-    """What produced this answer: pack, versions, engine, the full facts, and when."""
+    """What produced this answer: pack, versions, engine, the full facts, and when.
+
+    `facts` holds every fact of the pack, the ones left out as 'unknown'.
+
+    >>> import triage
+    >>> audit = triage.assess({"complex": "yes"}).audit
+    >>> audit.pack, audit.facts["complex"], audit.facts["multiagency"]
+    ('moray-rcd', 'yes', 'unknown')
+    """
 
     model_config = _FROZEN
     pack: str
@@ -83,7 +127,15 @@ class Audit(BaseModel):
 class Recommendation(BaseModel):
     """The advice for one case: routes most urgent first, reasons, sources, open questions.
 
-    It is advice to discuss, never a decision (see `notice`).
+    It is advice to discuss, never a decision (see `notice`). `model_dump(mode="json")` gives its
+    JSON, which is public API (schema: `triage schema output`).
+
+    >>> import triage
+    >>> rec = triage.assess({"immediate_danger": "no", "unreported_harm_concern": "no", "complex": "yes"})
+    >>> rec.primary_route, rec.provisional
+    ('no_additional_route', True)
+    >>> rec.questions[0].fact
+    'child_died'
     """
 
     model_config = _FROZEN

@@ -143,7 +143,16 @@ REQUIRED_KEYS = (
 
 
 class Pack:
-    """A loaded, validated rule pack. Immutable; `sha256` identifies its exact content."""
+    """A loaded, validated rule pack. Immutable; `sha256` identifies its exact content.
+
+    Routes are in priority order (most urgent first); `fact`, `route` and `rule` map ids to specs.
+
+    >>> pack = load_pack(default_pack_path())
+    >>> pack.id, pack.routes[0].id, len(pack.sha256)
+    ('moray-rcd', 'emergency_response', 64)
+    >>> pack.fact["complex"].answers
+    ('yes', 'no', 'unknown')
+    """
 
     def __init__(self, document: PackDocument, *, path: Path, sha256: str) -> None:
         self.document = document
@@ -451,7 +460,11 @@ def rule_facts(rule: RuleSpec) -> tuple[str, ...]:
 
 
 def default_pack_path() -> Path:
-    """The folder of the default (Moray) pack, installed or in a source checkout."""
+    """The folder of the default (Moray) pack, installed or in a source checkout.
+
+    >>> default_pack_path().name
+    'moray'
+    """
     here = Path(__file__).resolve().parent
     for candidate in (here / "_packs" / "moray", here.parent / "rules" / "moray"):
         if candidate.is_dir():

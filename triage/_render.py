@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import platform
 import textwrap
 
+from triage._advisor import Advisor
 from triage._models import Recommendation
 from triage._pack import Pack
+from triage._version import __version__
 
 _WIDTH = 88
 _STATUS_WORDS = {
@@ -25,7 +28,16 @@ def _wrap(text: str, indent: str = "  ", bullet: str = "- ") -> str:
 
 
 def render_text(rec: Recommendation, pack: Pack) -> str:
-    """The Recommendation as text: what to do first, then the reasons, sources and open questions."""
+    """The Recommendation as text: what to do first, then the reasons, sources and open questions.
+
+    This is what `triage assess` prints.
+
+    >>> import triage
+    >>> pack = triage.load_pack(triage.default_pack_path())
+    >>> text = render_text(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
+    >>> print(text.splitlines()[2])
+    Primary route: Emergency response - call 999 now  [emergency_response]
+    """
     lines: list[str] = []
     primary = pack.route[rec.primary_route]
     lines.append(f"ADVICE TO DISCUSS, NOT A DECISION ({pack.title})")
@@ -92,3 +104,118 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
         f"{audit.engine}, triage {audit.library_version}."
     )
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_markdown(rec: Recommendation, pack: Pack) -> str:
+    """The Recommendation as a short Markdown record to paste into a case file.
+
+    It holds the question asked, the answers given (known and not known apart), the advice with
+    its reasons and sources, the open questions, the notice, and what produced it (pack version
+    and sha256, engine, library, timestamp). Only the yes/no/unknown answers: no personal data.
+
+    >>> import triage
+    >>> pack = triage.load_pack(triage.default_pack_path())
+    >>> record = render_markdown(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
+    >>> print(record.splitlines()[0])
+    # Route advice for a case: advice to discuss, not a decision
+    >>> "urgent medical care, now? **yes** (`immediate_danger`)" in record
+    True
+    """
+    audit = rec.audit
+    primary = pack.route[rec.primary_route]
+    known = [(fact, answer) for fact, answer in audit.facts.items() if answer != "unknown"]
+    unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown"]
+    lines = [
+        "# Route advice for a case: advice to discuss, not a decision",
+        "",
+        f"> {_one_line(rec.notice)}",
+        "",
+        f"- **Question asked:** {pack.title}",
+        f"- **Primary route:** {primary.title} (`{primary.id}`)"
+        + (" - provisional: answers not yet known could change it." if rec.provisional else ""),
+        f"- **Reflective Case Discussion:** {_STATUS_WORDS[rec.rcd.status]}",
+        "",
+        f"## Answers given ({len(known)} of {len(audit.facts)} questions answered)",
+        "",
+    ]
+    lines.extend(f"- {_one_line(pack.fact[fact].question)} **{answer}** (`{fact}`)" for fact, answer in known)
+    if not known:
+        lines.append("- None: every answer is unknown.")
+    if unknown:
+        names = ", ".join(f"`{fact}`" for fact in unknown)
+        lines += ["", f"Not known ({len(unknown)}): {names}."]
+
+    lines += ["", "## Advice"]
+    sources = {rule.id: rule.source for rule in rec.fired_rules}
+    for rank, route in enumerate(rec.routes, 1):
+        spec = pack.route[route.id]
+        label = "primary route" if rank == 1 else "also applies, less urgent"
+        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", _one_line(spec.guidance), ""]
+        lines += ["**Next steps:**", ""]
+        lines.extend(f"{n}. {_one_line(step)}" for n, step in enumerate(route.next_steps, 1))
+        if route.contacts:
+            lines += ["", "**Contacts:**", ""]
+            lines.extend(f"- {contact}" for contact in route.contacts)
+        lines += ["", "**Why:**", ""]
+        lines.extend(
+            f"- {_one_line(pack.rule[rule_id].reason)} Source: {sources[rule_id]} (rule `{rule_id}`)"
+            for rule_id in route.rules
+        )
+        if not route.rules:
+            lines.append("- No rule recommends another route for these answers.")
+
+    if rec.ruled_out:
+        lines += ["", "### Ruled out", ""]
+        lines.extend(
+            f"- {pack.route[out.route].title}: {_one_line(out.reason)} Source: {sources[out.rule]} "
+            f"(rule `{out.rule}`)"
+            for out in rec.ruled_out
+        )
+    lines += ["", f"### Reflective Case Discussion: {_STATUS_WORDS[rec.rcd.status]}", ""]
+    lines.extend(f"- {_one_line(reason)}" for reason in rec.rcd.reasons)
+    if rec.advice:
+        lines += ["", "### Notes", ""]
+        lines.extend(f"- {_one_line(note.text)} (rule `{note.rule}`)" for note in rec.advice)
+
+    lines += ["", "## Open questions", ""]
+    if rec.questions:
+        lines += ["An answer to any of these could change the primary route:", ""]
+        lines.extend(f"{n}. {_one_line(q.question)} (`{q.fact}`)" for n, q in enumerate(rec.questions, 1))
+    else:
+        lines.append("None: no answer still unknown could change the primary route.")
+
+    lines += [
+        "",
+        "---",
+        "",
+        f"Rule pack `{audit.pack}` version {audit.pack_version}, sha256 `{audit.pack_sha256}`; "
+        f"engine {audit.engine}; triage {audit.library_version}; assessed {audit.timestamp}.",
+    ]
+    return "\n".join(lines)
+
+
+def render_version(advisor: Advisor) -> str:
+    """What `triage --version` prints: the library, the pack (id, version, sha256) and the engine.
+
+    The library and the pack have separate semantic versions (see CHANGELOG.md).
+
+    >>> import triage
+    >>> print(render_version(triage.Advisor()).splitlines()[0] == f"triage {triage.__version__}")
+    True
+    """
+    pack = advisor.pack
+    return "\n".join(
+        [
+            f"triage {__version__}",
+            f"rule pack {pack.id} {pack.version} (sha256 {pack.sha256})",
+            f"engine {advisor.engine}; Python {platform.python_version()}",
+        ]
+    )
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown}
+"""The text formats of `triage assess --format` (JSON is the model's own dump)."""

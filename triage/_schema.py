@@ -10,6 +10,7 @@ from triage._models import Recommendation
 from triage._pack import Pack, PackDocument
 
 SCHEMA_KINDS = ("input", "output", "pack")
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def input_model(pack: Pack) -> type[BaseModel]:
@@ -25,7 +26,15 @@ def input_model(pack: Pack) -> type[BaseModel]:
 
 
 def json_schema(kind: str, pack: Pack) -> dict[str, Any]:
-    """The JSON Schema of 'input' (the answers for this pack), 'output' or 'pack'."""
+    """The JSON Schema of 'input' (the answers for this pack), 'output' or 'pack'.
+
+    The same schemas are published in the repository's schemas/ folder (default pack).
+
+    >>> from triage import default_pack_path, load_pack
+    >>> schema = json_schema("input", load_pack(default_pack_path()))
+    >>> schema["properties"]["complex"]["anyOf"][0]["enum"]
+    ['yes', 'no', 'unknown']
+    """
     schema: dict[str, Any]
     if kind == "input":
         schema = input_model(pack).model_json_schema()
@@ -33,9 +42,13 @@ def json_schema(kind: str, pack: Pack) -> dict[str, Any]:
             f"Answers for the rule pack {pack.label}: fact id to answer; a fact left out is unknown. "
             "true/false/null mean yes/no/unknown."
         )
-        return schema
-    if kind == "output":
+    elif kind == "output":
         schema = Recommendation.model_json_schema()
     else:
         schema = PackDocument.model_json_schema(by_alias=True)
-    return schema
+        # The loader also takes one answer without a list (`is: "yes"`), as the pack files write it.
+        answers = schema["$defs"]["Leaf"]["properties"]["is"]
+        one = {"type": "string"}
+        many = {key: answers.pop(key) for key in ("type", "items", "minItems")}
+        answers["anyOf"] = [one, many]
+    return {"$schema": DRAFT, **schema}

@@ -1,0 +1,154 @@
+"""The small things kept out of review: types (mypy strict), lint and format (ruff), the typed and
+documented public face, and `python -m triage`."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+
+import triage
+
+RCD = [
+    "complex=yes",
+    "multiagency=yes",
+    "reflection_sought=yes",
+    "immediate_danger=no",
+    "unreported_harm_concern=no",
+]
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    """A tool of this interpreter's environment (`python -m ...`) run in the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "fix"),
+    [
+        (("mypy",), "fix the type errors above (config: [tool.mypy] in pyproject.toml)"),
+        (("ruff", "check", "."), "fix them, or try: python -m ruff check --fix ."),
+        (("ruff", "format", "--check", "."), "run: python -m ruff format ."),
+    ],
+    ids=["mypy", "ruff-check", "ruff-format"],
+)
+def test_code_passes_the_checkers(args: tuple[str, ...], fix: str) -> None:
+    result = run_tool(*args)
+    assert result.returncode == 0, f"{' '.join(args)} failed; {fix}\n{result.stdout}{result.stderr}"
+
+
+def public_names() -> list[str]:
+    # __version__ is a plain string and cannot carry a docstring.
+    return [name for name in triage.__all__ if name != "__version__"]
+
+
+@pytest.mark.parametrize("name", public_names())
+def test_every_public_name_has_a_docstring_with_an_example(name: str) -> None:
+    doc = inspect.getdoc(getattr(triage, name)) or ""
+    assert doc.strip(), f"triage.{name} has no docstring"
+    assert ">>>" in doc, f"triage.{name}: add a short example (a doctest, run by pytest) to its docstring"
+
+
+def test_all_lists_only_names_the_package_has() -> None:
+    assert sorted(triage.__all__) == sorted(set(triage.__all__))
+    for name in triage.__all__:
+        assert hasattr(triage, name), name
+
+
+def installed_package() -> Path:
+    """The folder of the triage package installed in this environment (not the source tree)."""
+    code = "import pathlib, triage; print(pathlib.Path(triage.__file__).parent)"
+    found = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, check=True)
+    return Path(found.stdout.strip())
+
+
+def test_the_installed_package_is_marked_typed() -> None:
+    package = installed_package()
+    assert package != ROOT / "triage", "triage is not installed (pip install .)"
+    assert (package / "py.typed").is_file(), "the wheel does not ship triage/py.typed"
+
+
+def test_python_m_triage_is_the_console_script() -> None:
+    flags = [arg for fact in RCD for arg in ("--fact", fact)]
+    module = subprocess.run(
+        [sys.executable, "-m", "triage", "assess", *flags, "--json"],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    script = run_cli("assess", *flags, "--json")
+    assert module.returncode == script.returncode == 0, module.stderr
+    as_module, as_script = json.loads(module.stdout), json.loads(script.stdout)
+    for data in (as_module, as_script):
+        del data["audit"]["timestamp"]
+    assert as_module == as_script
+    assert as_module["primary_route"] == "reflective_case_discussion"
+
+    usage = subprocess.run(
+        [sys.executable, "-m", "triage", "assess", "--fact", "complx=yes"],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("triage: error: unknown fact 'complx'")
+
+
+def readme() -> str:
+    return (ROOT / "README.md").read_text()
+
+
+def test_readme_python_example_runs(tmp_path: Path) -> None:
+    code = re.search(
+        r"^## Using it from Python\n.*?^```python\n(.*?)^```$", readme(), re.MULTILINE | re.DOTALL
+    )
+    assert code is not None
+    result = subprocess.run(
+        [sys.executable, "-c", code.group(1)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("reflective_case_discussion recommended True\n")
+
+
+def readme_sessions() -> list[tuple[str, list[str]]]:
+    """Each ```text block of the README that shows a `$ triage ...` command: command, output lines."""
+    blocks = re.findall(r"^```text\n\$ (triage .*?)\n(.*?)^```$", readme(), re.MULTILINE | re.DOTALL)
+    return [(command, output.splitlines()) for command, output in blocks]
+
+
+def test_readme_shows_real_output(tmp_path: Path) -> None:
+    # The README's examples are what the installed console script prints, so they stay true.
+    case = re.search(r"\(`case.json`\):\n\n```json\n(.*?)```", readme(), re.DOTALL)
+    assert case is not None
+    (tmp_path / "case.json").write_text(case.group(1))
+    sessions = readme_sessions()
+    assert len(sessions) >= 4
+    for command, shown in sessions:
+        args = command.split()[1:]
+        lines: int | None = None
+        if "|" in args:
+            pipe = args.index("|")
+            assert args[pipe + 1 : pipe + 3] == ["head", "-n"], command
+            lines, args = int(args[pipe + 3]), args[:pipe]
+        if shown[-1] == "...":
+            shown, lines = shown[:-1], len(shown) - 1
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stderr)
+        real = result.stdout.splitlines()[:lines]
+        python = re.compile(r"Python \d+\.\d+\.\d+")
+        assert [python.sub("Python X", line) for line in real] == [
+            python.sub("Python X", line) for line in shown
+        ], (
+            f"README.md shows an old output of `{command}`: paste the real one (run it from a folder "
+            "holding the README's case.json)"
+        )
