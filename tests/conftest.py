@@ -44,3 +44,11 @@ def run_cli(
         cwd=cwd or Path("/"),
         timeout=60,
     )
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> None:
+    """Replace the first `old` in a pack file with `new` (the test fails if `old` is not there)."""
+    path = folder / name
+    text = path.read_text()
+    assert old in text, f"test setup: {old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, run_cli
+from conftest import ROOT, edit, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,13 +29,6 @@ def toy(tmp_path: Path) -> Path:
     folder = tmp_path / "toy"
     shutil.copytree(TOY, folder)
     return folder
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text()
-    assert old in text, f"test setup: {old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def add_rules(folder: Path, text: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import oracle
 import pytest
+from conftest import edit
 
 import triage
 
@@ -17,13 +18,6 @@ def pack_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "pack"
     shutil.copytree(triage.default_pack_path(), folder)
     return folder
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text()
-    assert old in text, f"test setup: {old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def refused(folder: Path) -> str:
