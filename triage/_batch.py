@@ -29,7 +29,13 @@ _SKIP_CHUNK = 1 << 16
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """How many lines a batch run answered, and how many of them were bad."""
+    """How many lines a batch run answered, and how many of them were bad.
+
+    >>> import io, triage
+    >>> summary = triage.run_batch(io.BytesIO(b'{}\\n{"complx": "yes"}\\n'), io.StringIO())
+    >>> summary, summary.ok
+    (BatchSummary(lines=2, bad=1), False)
+    """
 
     lines: int
     bad: int
@@ -52,6 +58,15 @@ def run_batch(
     stream): the Recommendation, or `{"line": N, "error": "..."}`. A blank line is an error too,
     so every output line is a JSON object (use `{}` for a case with every answer unknown).
     `progress`, when given, is called after each line with the number of input bytes it took.
+
+    >>> import io, json, triage
+    >>> out = io.StringIO()
+    >>> triage.run_batch(io.BytesIO(b'{"immediate_danger": "yes"}\\n{"complx": "yes"}\\n'), out)
+    BatchSummary(lines=2, bad=1)
+    >>> [json.loads(line).get("primary_route") for line in out.getvalue().splitlines()]
+    ['emergency_response', None]
+    >>> json.loads(out.getvalue().splitlines()[1])
+    {'line': 2, 'error': "unknown fact 'complx' (did you mean 'complex'?)"}
     """
     advisor = advisor or default_advisor()
     if isinstance(out, (str, Path)):

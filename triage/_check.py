@@ -36,7 +36,15 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class Finding(BaseModel):
-    """One problem found in a pack: what it is about, why, and an example case when that helps."""
+    """One problem found in a pack: what it is about, why, and an example case when that helps.
+
+    >>> import triage
+    >>> finding = triage.check_pack("no-such-pack").findings[0]
+    >>> finding.severity, finding.kind
+    ('error', 'load')
+    >>> finding.line()
+    'error: the pack does not load: no-such-pack: not a folder'
+    """
 
     model_config = _FROZEN
     severity: Severity
@@ -66,7 +74,13 @@ class Finding(BaseModel):
 
 
 class CheckReport(BaseModel):
-    """The findings of `check_pack`: errors first, then warnings. `ok` when there is no error."""
+    """The findings of `check_pack`: errors first, then warnings. `ok` when there is no error.
+
+    >>> import triage
+    >>> report = triage.check_pack(triage.default_pack_path())
+    >>> report.pack, report.rules, report.ok, report.findings
+    ('moray-rcd 1.0.0', 32, True, [])
+    """
 
     model_config = _FROZEN
     path: str

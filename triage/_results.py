@@ -13,7 +13,13 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class Question(BaseModel):
-    """One question of an interview: the fact to answer, its wording and help, the answers allowed."""
+    """One question of an interview: the fact to answer, its wording and help, the answers allowed.
+
+    >>> import triage
+    >>> question = triage.Interview().next_question()
+    >>> question.fact, question.safety, question.answers
+    ('immediate_danger', True, ('yes', 'no', 'unknown'))
+    """
 
     model_config = _FROZEN
     fact: str
@@ -26,7 +32,13 @@ class Question(BaseModel):
 
 
 class Changes(BaseModel):
-    """What a change of answers changed: ids only (the two Recommendations hold the details)."""
+    """What a change of answers changed: ids only (the two Recommendations hold the details).
+
+    >>> import triage
+    >>> changed = triage.Advisor().what_if({"immediate_danger": "no"}, {"immediate_danger": "yes"}).changed
+    >>> changed.primary_route, changed.routes_added, changed.rules_fired
+    (True, ['emergency_response'], ['er_immediate_danger'])
+    """
 
     model_config = _FROZEN
     primary_route: bool = Field(description="Whether the primary route changed.")
@@ -41,7 +53,13 @@ class Changes(BaseModel):
 
 
 class WhatIf(BaseModel):
-    """The advice before and after a change of answers, and what changed."""
+    """The advice before and after a change of answers, and what changed.
+
+    >>> import triage
+    >>> what_if = triage.Advisor().what_if({}, {"immediate_danger": "yes"})
+    >>> what_if.before.primary_route, what_if.after.primary_route
+    ('child_protection_referral', 'emergency_response')
+    """
 
     model_config = _FROZEN
     before: Recommendation
@@ -50,7 +68,13 @@ class WhatIf(BaseModel):
 
 
 class Alternative(BaseModel):
-    """A minimal change of answers that gives another primary route."""
+    """A minimal change of answers that gives another primary route.
+
+    >>> import triage
+    >>> first = triage.Advisor().alternatives({}).alternatives[0]
+    >>> first.set, first.primary_route
+    ({'immediate_danger': 'yes'}, 'emergency_response')
+    """
 
     model_config = _FROZEN
     set: dict[str, str] = Field(description="Fact id -> the new answer, in the pack's fact order.")
@@ -62,6 +86,13 @@ class Alternatives(BaseModel):
 
     Minimal: no part of a change changes the primary route by itself. Fewest facts first, then the
     most urgent new primary route first.
+
+    >>> import triage
+    >>> found = triage.Advisor().alternatives({}, max_changes=2)
+    >>> found.primary_route
+    'child_protection_referral'
+    >>> [(len(change.set), change.primary_route) for change in found.alternatives]
+    [(1, 'emergency_response'), (2, 'no_additional_route')]
     """
 
     model_config = _FROZEN
@@ -70,7 +101,13 @@ class Alternatives(BaseModel):
 
 
 class FailedTest(BaseModel):
-    """A part of a rule's condition that does not hold: the fact, the answers it needs, the answer."""
+    """A part of a rule's condition that does not hold: the fact, the answers it needs, the answer.
+
+    >>> import triage
+    >>> why = triage.Advisor().why_not({"agency_not_responding": "no"}, "multiagency_escalation")
+    >>> why.rules[0].failed[0]
+    FailedTest(fact='agency_not_responding', needed=['yes'], given='no')
+    """
 
     model_config = _FROZEN
     fact: str
@@ -79,7 +116,13 @@ class FailedTest(BaseModel):
 
 
 class RuleCheck(BaseModel):
-    """A rule that could recommend the route: whether it fired, and if not, what failed."""
+    """A rule that could recommend the route: whether it fired, and if not, what failed.
+
+    >>> import triage
+    >>> why = triage.Advisor().why_not({"immediate_danger": "yes"}, "emergency_response")
+    >>> why.rules[0].rule, why.rules[0].fired, why.rules[0].failed
+    ('er_immediate_danger', True, [])
+    """
 
     model_config = _FROZEN
     rule: str
@@ -89,7 +132,13 @@ class RuleCheck(BaseModel):
 
 
 class WhyNot(BaseModel):
-    """Why a route is, or is not, recommended for a case."""
+    """Why a route is, or is not, recommended for a case.
+
+    >>> import triage
+    >>> why = triage.Advisor().why_not({}, "multiagency_escalation")
+    >>> why.recommended, why.could_be_recommended, why.depends_on[:2]
+    (False, True, ['professional_disagreement', 'agency_not_responding'])
+    """
 
     model_config = _FROZEN
     route: str

@@ -51,7 +51,13 @@ class Scenario(BaseModel):
 
 
 class ScenarioResult(BaseModel):
-    """One scenario's outcome: `differences` says what differed from the expectation."""
+    """One scenario's outcome: `differences` says what differed from the expectation.
+
+    >>> import triage
+    >>> result = triage.run_scenarios([triage.default_pack_path() / "scenarios"]).results[0]
+    >>> result.passed, result.differences
+    (True, [])
+    """
 
     model_config = ConfigDict(frozen=True)
     file: str
@@ -61,7 +67,13 @@ class ScenarioResult(BaseModel):
 
 
 class ScenarioReport(BaseModel):
-    """Every scenario's outcome, in file order."""
+    """Every scenario's outcome, in file order.
+
+    >>> import triage
+    >>> report = triage.run_scenarios([triage.default_pack_path() / "scenarios"])
+    >>> report.failed, report.passed == len(report.results)
+    (0, True)
+    """
 
     model_config = ConfigDict(frozen=True)
     results: list[ScenarioResult]
@@ -85,6 +97,10 @@ def run_scenarios(paths: Iterable[str | Path], *, advisor: Advisor | None = None
 
     Raises InputError, naming the file and scenario, for a malformed file, a scenario whose facts
     or expected ids the pack does not know, or when no scenario is found.
+
+    >>> import triage
+    >>> triage.run_scenarios([triage.default_pack_path() / "scenarios"]).summary()
+    '38 passed, 0 failed'
     """
     advisor = advisor or default_advisor()
     loaded = [
