@@ -41,7 +41,7 @@ def test_record_has_the_parts_of_a_case_file_entry_in_order(advisor: triage.Advi
     assert f"**Question asked:** {advisor.pack.title}" in head
     assert "**Primary route:** Take the decision to the forum that owns it (`decision_forum`)" in head
     assert "provisional" in head and rec.provisional
-    assert "**Reflective Case Discussion:** recommended" in head
+    assert "**Multiagency Reflective Case Discussion (RCD):** recommended" in head
     footer = text.split("\n---\n")[-1]
     audit = rec.audit
     assert f"`{audit.pack}` version {audit.pack_version}, sha256 `{audit.pack_sha256}`" in footer
@@ -67,7 +67,7 @@ def test_ruled_out_routes_say_which_rule_and_why(advisor: triage.Advisor) -> Non
     ruled_out = advice.split("### Ruled out")[1]
     assert "Multiagency Reflective Case Discussion (RCD): Only one agency is involved" in ruled_out
     assert "(rule `rcd_out_single_agency`)" in ruled_out
-    assert "### Reflective Case Discussion: not recommended" in advice
+    assert "### Multiagency Reflective Case Discussion (RCD): not recommended" in advice
 
 
 def test_safety_route_comes_first_in_the_record(advisor: triage.Advisor) -> None:

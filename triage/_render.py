@@ -129,6 +129,7 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     primary = pack.route[rec.primary_route]
     known = [(fact, answer) for fact, answer in audit.facts.items() if answer != "unknown"]
     unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown"]
+    focus, status = pack.route[pack.focus_route].title, _STATUS_WORDS[rec.rcd.status]
     lines = [
         "# Route advice for a case: advice to discuss, not a decision",
         "",
@@ -137,7 +138,7 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
         f"- **Question asked:** {pack.title}",
         f"- **Primary route:** {primary.title} (`{primary.id}`)"
         + (" - provisional: answers not yet known could change it." if rec.provisional else ""),
-        f"- **Reflective Case Discussion:** {_STATUS_WORDS[rec.rcd.status]}",
+        f"- **{focus}:** {status}",
         "",
         f"## Answers given ({len(known)} of {len(audit.facts)} questions answered)",
         "",
@@ -175,7 +176,7 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
             f"(rule `{out.rule}`)"
             for out in rec.ruled_out
         )
-    lines += ["", f"### Reflective Case Discussion: {_STATUS_WORDS[rec.rcd.status]}", ""]
+    lines += ["", f"### {focus}: {status}", ""]
     lines.extend(f"- {_one_line(reason)}" for reason in rec.rcd.reasons)
     if rec.advice:
         lines += ["", "### Notes", ""]
