@@ -19,6 +19,8 @@ _WORDS = {True: "yes", False: "no", None: UNKNOWN}
 
 def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
     """One answer as the pack's word: JSON true/false/null are yes/no/unknown for yes/no facts."""
+    if type(value) is str and value in allowed:  # the common case, first
+        return value
     if isinstance(value, bool) or value is None:
         word = _WORDS[value]
         if word in allowed:
