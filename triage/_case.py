@@ -65,6 +65,8 @@ def parse_json(text: str | bytes, *, source: str = "input") -> Any:
         ) from None
     except (UnicodeDecodeError, RecursionError) as error:
         raise InputError(f"{source}: unreadable JSON ({type(error).__name__})") from None
+    except ValueError:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"{source}: unreadable JSON (a number too long)") from None
 
 
 def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:

@@ -11,7 +11,11 @@ measured, and how this module avoids it:
   pack loader keeps off the reserved keys (sid, id, $...);
 - a fact fires once per true `$or` branch: matches are collected into a set;
 - the C core has no locks: calls are serialised with a lock;
-- the pack loader bounds the branches (creation hangs past 512 branching from one test).
+- the pack loader bounds the branches (creation hangs past 512 branching from one test: every
+  rule branches from the guard, so the pack's total is bounded) and the facts (a fact of more than
+  251 keys is refused with code 302); more than 256 rules with one condition fail creation with
+  code 108, reported as a PackError;
+- only a full, validated case is encoded and asserted (never reserved keys or long strings).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any, Protocol
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
-from triage._errors import TriageError
+from triage._errors import InputError, PackError, TriageError
 from triage._pack import Pack
 from triage._reference import ReferenceMatcher
 
@@ -122,7 +126,12 @@ class DurableMatcher:
         self._lock = threading.Lock()
         ruleset = compile_ruleset(pack)
         definition = json.dumps(ruleset, ensure_ascii=True, sort_keys=True)
-        self._handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
+        try:
+            self._handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
+        except _durable.error as error:  # e.g. code 108: more than 256 rules with one condition
+            raise PackError(
+                f"the rules engine cannot compile the pack ({error})", file=str(pack.path)
+            ) from None
         weakref.finalize(self, _durable.delete_ruleset, self._handle)
         self._rules = frozenset(ruleset)
         # The JSON of every (fact, answer) pair the pack allows, so that encoding a case is a join
@@ -134,12 +143,17 @@ class DurableMatcher:
         self._opening = json.dumps(_GUARD, ensure_ascii=True)[:-1]
 
     def _encode(self, case: Case) -> str:
-        """The case as the JSON fact the rules match (json.dumps for anything the pack does not know)."""
+        """The case as the JSON fact the rules match. Only a full case of the pack's own facts and
+        answers reaches the engine (reserved keys, long strings and odd types can crash it)."""
         pairs = self._pairs
         try:
-            return ", ".join([self._opening, *[pairs[fact][answer] for fact, answer in case.items()]]) + "}"
+            if len(case) == len(pairs):
+                return (
+                    ", ".join([self._opening, *[pairs[fact][answer] for fact, answer in case.items()]]) + "}"
+                )
         except (KeyError, TypeError):
-            return json.dumps({**_GUARD, **case}, ensure_ascii=True)
+            pass
+        raise InputError("not a validated case: every fact of the pack, each with one of its answers")
 
     def matches(self, case: Case) -> frozenset[str]:
         """The ids of the rules whose condition holds for the case."""
@@ -148,6 +162,9 @@ class DurableMatcher:
         with self._lock:
             try:
                 result = _durable.assert_fact(handle, fact)
+            except _durable.error as error:
+                raise TriageError(f"the rules engine refused the case ({error})") from None
+            try:
                 if result[0] != 0:
                     raise TriageError(f"the rules engine refused the case (code {result[0]})")
                 state = result[1]

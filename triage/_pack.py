@@ -33,6 +33,7 @@ RESERVED_FACT_IDS = frozenset({"sid", "id", "kind"})
 # past 512 rules branching from one test, so the engine's branches are counted too).
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 32
+MAX_FACTS = 200  # a case is one engine fact: durable_rules refuses facts of more than 251 keys
 MAX_RULES = 400
 MAX_LEAVES_PER_RULE = 64
 MAX_DEPTH = 8
@@ -335,6 +336,8 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
             if item.id in seen:
                 fail(key, f"duplicate id '{item.id}'", field=f"{key}.id")
             seen.add(item.id)
+    if len(pack.facts) > MAX_FACTS:
+        fail("facts", f"more than {MAX_FACTS} facts", field="facts")
     for fact in pack.facts:
         if fact.id in RESERVED_FACT_IDS:
             fail("facts", f"'{fact.id}' is reserved and cannot be a fact id", field=f"facts[{fact.id}].id")
