@@ -68,9 +68,12 @@ def _describe(test: Test, case: Case) -> str:
 class Advisor:
     """Assesses cases against one rule pack. Build once, reuse.
 
-    Thread-safe: one Advisor may be shared by any number of threads; engine calls are serialised
-    internally (durable_rules has no locks), so threads give correctness, not speed. The pack is
-    read once: changing its files later does not change this Advisor's answers.
+    Thread-safe: one Advisor may be shared by any number of threads, and each gets exactly the
+    answer it would get alone (tested: 8 threads x 5,000 assessments). Calls into durable_rules,
+    which has no locks, are serialised by a lock per Advisor; the analysis is built once under a
+    lock; the rest reads immutable data or bounded caches that give the same answer however
+    threads interleave. Threads give correctness, not speed: the work holds Python's GIL. The pack
+    is read once: changing its files later does not change this Advisor's answers.
 
     >>> advisor = Advisor()
     >>> advisor.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"}).rcd.status

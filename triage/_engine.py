@@ -11,10 +11,10 @@ measured, and how this module avoids it:
   pack loader keeps off the reserved keys (sid, id, $...);
 - a fact fires once per true `$or` branch: matches are collected into a set;
 - the C core has no locks: calls are serialised with a lock;
-- the pack loader bounds the branches (creation hangs past 512 branching from one test: every
-  rule branches from the guard, so the pack's total is bounded) and the facts (a fact of more than
-  251 keys is refused with code 302); more than 256 rules with one condition fail creation with
-  code 108, reported as a PackError;
+- the pack loader bounds the branches (512 branching from one test hang asserting a fact, 513 hang
+  creating the ruleset; every rule branches from the guard, so the pack's total is bounded) and
+  the facts (a fact of more than 251 keys is refused with code 302); more than 256 rules with one
+  condition fail creation with code 108, reported as a PackError;
 - only a full, validated case is encoded and asserted (never reserved keys or long strings).
 """
 
