@@ -142,7 +142,7 @@ def test_too_many_facts_are_refused(pack: Path) -> None:
     assert f"more than {MAX_FACTS} facts" in str(outcome(pack).get("refused"))
 
 
-def test_more_than_256_rules_with_one_condition_are_refused_by_the_engine(pack: Path) -> None:
+def test_more_than_257_rules_with_one_condition_are_refused_by_the_engine(pack: Path) -> None:
     # durable_rules refuses these itself (code 108) rather than hanging; it is a PackError.
     add_rules(pack, "".join(advice_rule(f"same{n}", "{fact: complex, is: 'no'}") for n in range(300)))
     assert "rules engine cannot compile" in str(outcome(pack).get("refused"))

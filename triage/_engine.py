@@ -13,7 +13,7 @@ measured, and how this module avoids it:
 - the C core has no locks: calls are serialised with a lock;
 - the pack loader bounds the branches (512 branching from one test hang asserting a fact, 513 hang
   creating the ruleset; every rule branches from the guard, so the pack's total is bounded) and
-  the facts (a fact of more than 251 keys is refused with code 302); more than 256 rules with one
+  the facts (a fact of more than 251 keys is refused with code 302); more than 257 rules with one
   condition fail creation with code 108, reported as a PackError;
 - only a full, validated case is encoded and asserted (never reserved keys or long strings).
 """
@@ -128,7 +128,7 @@ class DurableMatcher:
         definition = json.dumps(ruleset, ensure_ascii=True, sort_keys=True)
         try:
             self._handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
-        except _durable.error as error:  # e.g. code 108: more than 256 rules with one condition
+        except _durable.error as error:  # e.g. code 108: more than 257 rules with one condition
             raise PackError(
                 f"the rules engine cannot compile the pack ({error})", file=str(pack.path)
             ) from None
