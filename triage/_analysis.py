@@ -16,6 +16,8 @@ from triage._conditions import And, Normal, Test
 from triage._diagram import Diagrams, Restricted
 from triage._pack import UNKNOWN, Pack
 
+RESTRICT_CACHE_SIZE = 1024
+
 
 @dataclass(frozen=True)
 class Outlook:
@@ -49,6 +51,8 @@ class Analysis:
                     self.recommended[route.id], self.diagrams.terminal(route.id), primary
                 )
         self.primary = primary
+        self._support: dict[int, tuple[str, ...]] = {}
+        self._restricted: dict[tuple[int | str, ...], Restricted] = {}
 
     def _compile(self, normal: Normal) -> int:
         d = self.diagrams
@@ -78,7 +82,23 @@ class Analysis:
         """The diagram `root` with the case's known facts fixed and its unknown facts free.
 
         Facts in `held` stay fixed even when unknown (an interview's answer 'unknown' is final).
-        """
+        Memoised by the answers to the facts the diagram reads (a bounded cache: cases repeat, and
+        the all-unknown one is the slowest to restrict); interviews, with `held`, are not cached."""
+        if held:
+            return self._restrict(root, case, held)
+        support = self._support.get(root)
+        if support is None:
+            support = self._support[root] = tuple(self.facts[var] for var in self.diagrams.support(root))
+        key: tuple[int | str, ...] = (root, *[case[fact] for fact in support])
+        found = self._restricted.get(key)
+        if found is None:
+            found = self._restrict(root, case, held)
+            if len(self._restricted) >= RESTRICT_CACHE_SIZE:
+                self._restricted.clear()  # cheaper than LRU bookkeeping on every call
+            self._restricted[key] = found
+        return found
+
+    def _restrict(self, root: int, case: Case, held: Collection[str]) -> Restricted:
         facts, index, real = self.facts, self._answer_index, self._real
 
         def fixed(var: int) -> int | None:
@@ -100,11 +120,13 @@ class Analysis:
         most urgent route each can lead to, then in the pack's order."""
         urgency = self.pack.urgency
         last = len(urgency)
+        most_urgent: dict[frozenset[Hashable], int] = {}  # few distinct reaches, many variables
 
         def rank(var: int) -> tuple[bool, int, int]:
             reach: frozenset[Hashable] = restricted.variables[var]
-            most_urgent = min((urgency.get(str(route), last) for route in reach), default=last)
-            return (not self.pack.facts[var].safety, most_urgent, var)
+            if reach not in most_urgent:
+                most_urgent[reach] = min((urgency.get(str(route), last) for route in reach), default=last)
+            return (not self.pack.facts[var].safety, most_urgent[reach], var)
 
         return tuple(self.facts[var] for var in sorted(restricted.variables, key=rank))
 

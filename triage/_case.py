@@ -19,6 +19,8 @@ _WORDS = {True: "yes", False: "no", None: UNKNOWN}
 
 def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
     """One answer as the pack's word: JSON true/false/null are yes/no/unknown for yes/no facts."""
+    if type(value) is str and value in allowed:  # the common case, first
+        return value
     if isinstance(value, bool) or value is None:
         word = _WORDS[value]
         if word in allowed:
@@ -63,6 +65,8 @@ def parse_json(text: str | bytes, *, source: str = "input") -> Any:
         ) from None
     except (UnicodeDecodeError, RecursionError) as error:
         raise InputError(f"{source}: unreadable JSON ({type(error).__name__})") from None
+    except ValueError:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"{source}: unreadable JSON (a number too long)") from None
 
 
 def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 _TERMINAL = -1
 
@@ -123,39 +124,43 @@ class Diagrams:
     ) -> Restricted:
         """Fix each variable with `fixed(var)` (a value index, or None to leave it free over
         `free(var)`), and report what the rest can still reach."""
+        var_at, kids_at, value_at = self._var, self._kids, self._value
         memo: dict[int, int] = {}
         # The restricted diagram, reduced as it is built: local ids, their variable and reach.
-        ids: dict[Hashable, int] = {}
+        ids: dict[tuple[int, tuple[int, ...]], int] = {}
         var_of: list[int] = []
         reach_of: list[frozenset[Hashable]] = []
-
-        def local(key: Hashable, var: int, reach: frozenset[Hashable]) -> int:
-            found = ids.get(key)
-            if found is None:
-                found = ids[key] = len(var_of)
-                var_of.append(var)
-                reach_of.append(reach)
-            return found
+        choices: dict[int, int | None] = {}
 
         def walk(node: int) -> int:
             found = memo.get(node)
             if found is not None:
                 return found
-            var = self._var[node]
+            var = var_at[node]
             if var == _TERMINAL:
-                result = local(("t", node), _TERMINAL, frozenset((self._value[node],)))
+                key: tuple[int, tuple[int, ...]] = (_TERMINAL, (node,))
+                result = ids.get(key)
+                if result is None:
+                    result = ids[key] = len(var_of)
+                    var_of.append(_TERMINAL)
+                    reach_of.append(frozenset((value_at[node],)))
             else:
-                choice = fixed(var)
+                choice = choices[var] if var in choices else choices.setdefault(var, fixed(var))
                 if choice is not None:
-                    result = walk(self._kids[node][choice])
+                    result = walk(kids_at[node][choice])
                 else:
-                    kids = tuple(walk(self._kids[node][value]) for value in free(var))
-                    first = kids[0]
-                    if all(kid == first for kid in kids):
+                    kids = kids_at[node]
+                    local = tuple([walk(kids[value]) for value in free(var)])
+                    first = local[0]
+                    if local.count(first) == len(local):
                         result = first
                     else:
-                        reach = frozenset().union(*(reach_of[kid] for kid in kids))
-                        result = local((var, kids), var, reach)
+                        key = (var, local)
+                        result = ids.get(key)
+                        if result is None:
+                            result = ids[key] = len(var_of)
+                            var_of.append(var)
+                            reach_of.append(frozenset().union(*[reach_of[kid] for kid in local]))
             memo[node] = result
             return result
 
@@ -164,7 +169,22 @@ class Diagrams:
         for var, reach in zip(var_of, reach_of, strict=True):
             if var != _TERMINAL:
                 variables[var] = variables.get(var, frozenset()) | reach
-        return Restricted(outcomes=reach_of[top], variables=variables)
+        # Read-only: a restriction may be cached and shared between threads.
+        return Restricted(outcomes=reach_of[top], variables=MappingProxyType(variables))
+
+    def support(self, root: int) -> tuple[int, ...]:
+        """The variables the diagram `root` depends on, in order."""
+        seen: set[int] = set()
+        found: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node in seen or self._var[node] == _TERMINAL:
+                continue
+            seen.add(node)
+            found.add(self._var[node])
+            stack.extend(self._kids[node])
+        return tuple(sorted(found))
 
     def satisfying(self, root: int, target: Hashable) -> dict[int, int] | None:
         """One partial assignment (var -> value index) that reaches `target`, or None."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
 
 
@@ -70,7 +71,16 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+
+
 def shorten(value: object, limit: int = 40) -> str:
     """A repr of a user's value short enough for a one-line message."""
-    text = repr(value)
+    try:
+        # Containers through reprlib, which bounds the work: a structure that shares its parts
+        # can have an exponentially long full repr.
+        text = repr(value) if isinstance(value, (str, int, float)) or value is None else _SHORT.repr(value)
+    except Exception:  # a hostile value: e.g. an int too long to convert (ValueError)
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,376 @@
+"""Benchmark of the triage advisor: engine, Advisor.assess, batch, CLI start-up, memory.
+
+    python benchmarks/run.py [--quick] [--json]
+
+Everything is measured side by side in one run, on seeded random cases of the default pack (all
+answered, partly unknown, all unknown). Prints a table; with --json, the last line is one JSON
+object of the figures. Measurements of features that do not exist yet (`triage batch`,
+`triage rules check`, `Advisor.alternatives`) are null, found by capability, not by version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import triage
+from triage._engine import DurableMatcher
+from triage._reference import ReferenceMatcher
+
+SEED = 20240611
+KINDS = ("answered", "partly unknown", "all unknown")
+
+
+@dataclass
+class Settings:
+    cases: int  # per kind, for the in-process timings
+    batch_cases: int
+    cli_runs: int
+    alternatives_cases: int
+    alternatives_budget_s: float
+    rss_assessments: int
+    rss_warmup: int
+
+
+QUICK = Settings(
+    cases=3000,
+    batch_cases=5000,
+    cli_runs=7,
+    alternatives_cases=12,
+    alternatives_budget_s=8.0,
+    rss_assessments=100_000,
+    rss_warmup=10_000,
+)
+FULL = Settings(
+    cases=20000,
+    batch_cases=20000,
+    cli_runs=21,
+    alternatives_cases=100,
+    alternatives_budget_s=120.0,
+    rss_assessments=1_000_000,
+    rss_warmup=20_000,
+)
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "engine_vs_reference": ("<=", 2.0),
+    "assess_p50_us": ("<", 300.0),
+    "assess_p99_us": ("<", 1000.0),
+    "assess_vs_reference": ("<=", 25.0),
+    "batch_cases_per_s": (">=", 2000.0),
+    "cli_vs_floor": ("<=", 1.5),
+    "rules_check_s": ("<", 2.0),
+    "alternatives_max_s": ("<", 1.0),
+    "rss_growth_mb": ("<", 5.0),
+}
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+def case_generator(pack: triage.Pack, seed: int) -> Iterator[tuple[str, dict[str, str]]]:
+    """Endless (kind, answers) pairs, the kinds in turn. Unknown answers are left out or given."""
+    rnd = random.Random(seed)
+    facts = [(fact.id, [a for a in fact.answers if a != "unknown"]) for fact in pack.facts]
+    while True:
+        yield "answered", {fact: rnd.choice(real) for fact, real in facts}
+        answers: dict[str, str] = {}
+        for fact, real in facts:
+            roll = rnd.random()
+            if roll < 0.25:
+                answers[fact] = "unknown"
+            elif roll < 0.5:
+                continue  # left out: unknown
+            else:
+                answers[fact] = rnd.choice(real)
+        yield "partly unknown", answers
+        yield "all unknown", {} if rnd.random() < 0.5 else dict.fromkeys(pack.fact, "unknown")
+
+
+def sample_cases(pack: triage.Pack, per_kind: int, seed: int = SEED) -> list[tuple[str, dict[str, str]]]:
+    generator = case_generator(pack, seed)
+    return [next(generator) for _ in range(per_kind * len(KINDS))]
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def timed(func: Callable[[], Any]) -> float:
+    """Seconds one call takes."""
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+@dataclass
+class Report:
+    figures: dict[str, float | None] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    detail: list[tuple[str, str]] = field(default_factory=list)
+
+
+def measure_in_process(
+    advisor: triage.Advisor, cases: list[tuple[str, dict[str, str]]], report: Report
+) -> None:
+    """Engine vs reference matching, and Advisor.assess end to end, interleaved per case."""
+    if not isinstance(advisor.matcher, DurableMatcher):
+        raise SystemExit(f"durable_rules is not in use: {advisor.engine}")
+    engine, reference = advisor.matcher, ReferenceMatcher(advisor.pack)
+    full = [(kind, advisor.case(answers), answers) for kind, answers in cases]
+    for _kind, case, answers in full[:300]:  # warm-up: first calls build diagrams and caches
+        engine.matches(case)
+        reference.matches(case)
+        advisor.assess(answers)
+    times: dict[str, dict[str, list[float]]] = {
+        part: {kind: [] for kind in KINDS} for part in ("engine", "reference", "assess")
+    }
+    clock = time.perf_counter_ns
+    for kind, case, answers in full:
+        start = clock()
+        engine.matches(case)
+        middle = clock()
+        reference.matches(case)
+        end = clock()
+        advisor.assess(answers)
+        done = clock()
+        times["engine"][kind].append((middle - start) / 1000)
+        times["reference"][kind].append((end - middle) / 1000)
+        times["assess"][kind].append((done - end) / 1000)
+
+    every = {part: [t for kind in KINDS for t in by_kind[kind]] for part, by_kind in times.items()}
+    engine_p50 = statistics.median(every["engine"])
+    reference_p50 = statistics.median(every["reference"])
+    assess_p50 = statistics.median(every["assess"])
+    report.figures["engine_vs_reference"] = round(engine_p50 / reference_p50, 2)
+    report.figures["assess_p50_us"] = round(assess_p50, 1)
+    report.figures["assess_p99_us"] = round(percentile(every["assess"], 0.99), 1)
+    report.figures["assess_vs_reference"] = round(assess_p50 / reference_p50, 1)
+    report.notes["engine_vs_reference"] = (
+        f"median per case: durable_rules {engine_p50:.1f} us, reference {reference_p50:.1f} us"
+    )
+    report.notes["assess_vs_reference"] = (
+        f"assess p50 {assess_p50:.1f} us / reference p50 {reference_p50:.1f} us"
+    )
+    for kind in KINDS:
+        report.detail.append(
+            (
+                f"{kind} ({len(times['assess'][kind])} cases)",
+                "p50/p99 us: engine {:.1f}/{:.1f}, reference {:.1f}/{:.1f}, assess {:.1f}/{:.1f}".format(
+                    *(
+                        value
+                        for part in ("engine", "reference", "assess")
+                        for value in (
+                            statistics.median(times[part][kind]),
+                            percentile(times[part][kind], 0.99),
+                        )
+                    )
+                ),
+            )
+        )
+
+
+def console_script() -> Path:
+    """The `triage` console script installed beside this interpreter."""
+    found = shutil.which("triage", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise SystemExit("the triage console script is not installed beside this Python (pip install .)")
+    return Path(found)
+
+
+def run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(args, capture_output=True, cwd="/", timeout=600, check=False, **kwargs)
+
+
+def has_command(script: Path, *words: str) -> bool:
+    """Whether the CLI knows a (sub)command: its --help succeeds (an unknown command is usage error)."""
+    return run([str(script), *words, "--help"]).returncode == 0
+
+
+def measure_cli(script: Path, settings: Settings, report: Report) -> None:
+    """`triage assess --fact ... --json` against the import floor of a click+pydantic+PyYAML program."""
+    floor = [sys.executable, "-c", "import click, yaml; from pydantic import BaseModel"]
+    assess = [str(script), "assess", "--fact", "complex=yes", "--fact", "multiagency=yes", "--json"]
+    checked = run(assess)
+    if checked.returncode != 0:
+        raise SystemExit(f"triage assess failed: {checked.stderr.decode()}")
+    run(floor)  # warm the file cache for both
+    floor_times, cli_times = [], []
+    for _ in range(settings.cli_runs):  # interleaved, so load on the machine hits both alike
+        floor_times.append(timed(lambda: run(floor)))
+        cli_times.append(timed(lambda: run(assess)))
+    floor_s, cli_s = statistics.median(floor_times), statistics.median(cli_times)
+    report.figures["cli_vs_floor"] = round(cli_s / floor_s, 2)
+    report.notes["cli_vs_floor"] = (
+        f"median of {settings.cli_runs}: assess {cli_s * 1000:.0f} ms, floor {floor_s * 1000:.0f} ms"
+    )
+
+
+def measure_batch(script: Path, pack: triage.Pack, settings: Settings, report: Report, work: Path) -> None:
+    if not has_command(script, "batch"):
+        report.figures["batch_cases_per_s"] = None
+        report.notes["batch_cases_per_s"] = "`triage batch` does not exist yet"
+        return
+    source, out = work / "cases.jsonl", work / "out.jsonl"
+    generator = case_generator(pack, SEED + 1)
+    with source.open("w") as handle:
+        for _ in range(settings.batch_cases):
+            handle.write(json.dumps(next(generator)[1]) + "\n")
+    seconds = timed(lambda: run([str(script), "batch", str(source), "--out", str(out)]))
+    answers = sum(1 for _ in out.open()) if out.exists() else 0
+    if answers != settings.batch_cases:
+        report.figures["batch_cases_per_s"] = None
+        report.notes["batch_cases_per_s"] = (
+            f"`triage batch` wrote {answers} of {settings.batch_cases} answers"
+        )
+        return
+    report.figures["batch_cases_per_s"] = round(settings.batch_cases / seconds)
+    report.notes["batch_cases_per_s"] = (
+        f"{settings.batch_cases} cases in {seconds:.2f} s, process start included"
+    )
+
+
+def measure_rules_check(script: Path, report: Report) -> None:
+    if not has_command(script, "rules", "check"):
+        report.figures["rules_check_s"] = None
+        report.notes["rules_check_s"] = "`triage rules check` does not exist yet"
+        return
+    results = []
+    for _ in range(3):
+        start = time.perf_counter()
+        done = run([str(script), "rules", "check"])
+        results.append(time.perf_counter() - start)
+    report.figures["rules_check_s"] = round(statistics.median(results), 3)
+    report.notes["rules_check_s"] = f"median of 3 runs of the default pack, exit {done.returncode}"
+
+
+def measure_alternatives(
+    advisor: triage.Advisor, cases: list[tuple[str, dict[str, str]]], settings: Settings, report: Report
+) -> None:
+    alternatives = getattr(advisor, "alternatives", None)
+    if alternatives is None:
+        report.figures["alternatives_max_s"] = None
+        report.notes["alternatives_max_s"] = "`Advisor.alternatives` does not exist yet"
+        return
+    # The slowest case first (all unknown), then partly unknown ones, then answered ones.
+    by_kind = {kind: [answers for k, answers in cases if k == kind] for kind in KINDS}
+    chosen = [
+        *by_kind["all unknown"][:1],
+        *by_kind["partly unknown"][: settings.alternatives_cases],
+        *by_kind["answered"][: settings.alternatives_cases // 2],
+    ]
+    slowest, count, spent = 0.0, 0, 0.0
+    for answers in chosen:
+        seconds = timed(lambda answers=answers: alternatives(answers, max_changes=2))
+        slowest, count, spent = max(slowest, seconds), count + 1, spent + seconds
+        if spent > settings.alternatives_budget_s:
+            break
+    report.figures["alternatives_max_s"] = round(slowest, 3)
+    report.notes["alternatives_max_s"] = f"slowest of {count} cases (max_changes=2), {spent:.1f} s in all"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def measure_memory(advisor: triage.Advisor, settings: Settings, report: Report) -> None:
+    """Resident memory growth over many distinct assessments, after a warm-up."""
+    generator = case_generator(advisor.pack, SEED + 2)
+    for _ in range(settings.rss_warmup):
+        advisor.assess(next(generator)[1])
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    checkpoints = []
+    step = settings.rss_assessments // 4
+    for index in range(settings.rss_assessments):
+        advisor.assess(next(generator)[1])
+        if (index + 1) % step == 0:
+            checkpoints.append(rss_mb())
+    seconds = time.perf_counter() - start
+    gc.collect()
+    after = rss_mb()
+    report.figures["rss_growth_mb"] = round(after - before, 2)
+    report.notes["rss_growth_mb"] = (
+        f"{settings.rss_assessments} assessments in {seconds:.1f} s; RSS {before:.1f} MB -> "
+        + " -> ".join(f"{mb:.1f}" for mb in checkpoints)
+        + f" -> {after:.1f} MB"
+    )
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def verdict(name: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    op, target = TARGETS[name]
+    ok = {"<": value < target, "<=": value <= target, ">=": value >= target}[op]
+    return "ok" if ok else "MISSED"
+
+
+def print_table(report: Report, settings: Settings, quick: bool, seconds: float) -> None:
+    print(
+        f"triage {triage.__version__} benchmark ({'quick' if quick else 'full'}), Python "
+        f"{sys.version.split()[0]}, {settings.cases} cases per kind, seed {SEED}"
+    )
+    width = max(len(name) for name in TARGETS)
+    print(f"{'figure':<{width}}  {'value':>10}  {'target':>9}  {'':6}  note")
+    for name, (op, target) in TARGETS.items():
+        value = report.figures.get(name)
+        shown = "null" if value is None else f"{value:g}"
+        print(
+            f"{name:<{width}}  {shown:>10}  {op + ' ' + format(target, 'g'):>9}  {verdict(name, value):6}  "
+            f"{report.notes.get(name, '')}"
+        )
+    for label, text in report.detail:
+        print(f"  {label}: {text}")
+    print(f"total {seconds:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller samples (under a minute)")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    options = parser.parse_args()
+    settings = QUICK if options.quick else FULL
+    started = time.perf_counter()
+
+    advisor = triage.Advisor()
+    cases = sample_cases(advisor.pack, settings.cases)
+    script = console_script()
+    report = Report()
+    measure_in_process(advisor, cases, report)
+    measure_alternatives(advisor, cases, settings, report)
+    with tempfile.TemporaryDirectory() as work:
+        measure_batch(script, advisor.pack, settings, report, Path(work))
+    measure_rules_check(script, report)
+    measure_cli(script, settings, report)
+    measure_memory(advisor, settings, report)
+
+    print_table(report, settings, options.quick, time.perf_counter() - started)
+    if options.json:
+        print(json.dumps({name: report.figures.get(name) for name in TARGETS}))
+
+
+if __name__ == "__main__":
+    main()
