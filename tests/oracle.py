@@ -113,6 +113,23 @@ def questions(f: Mapping[str, str]) -> set[str]:
     return found
 
 
+def question_order(f: Mapping[str, str]) -> list[str]:
+    """The questions, safety facts first, then by the urgency of the most urgent route whose being
+    primary the fact's answer can change, then in the pack's order."""
+    order = (*BINARY_FACTS, "plan_status")
+
+    def urgency(fact: str) -> int:
+        values = PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no")
+        changed = set()
+        for c in completions({**f, fact: "answered below"}):
+            primaries = {primary({**c, fact: value}) for value in values}
+            if len(primaries) > 1:
+                changed |= primaries
+        return min(ROUTES.index(route) for route in changed)
+
+    return sorted(questions(f), key=lambda fact: (fact not in SAFETY_FACTS, urgency(fact), order.index(fact)))
+
+
 def rcd_status(f: Mapping[str, str]) -> str:
     if "reflective_case_discussion" in routes(f):
         return "recommended"

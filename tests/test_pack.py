@@ -128,6 +128,16 @@ def test_broken_pack_is_refused_naming_the_problem(
     assert name in message or expected.startswith("rule") or "rule '" in message
 
 
+def test_a_pack_cannot_rank_a_route_above_a_safety_route(pack_copy: Path) -> None:
+    edit(pack_copy, "routes.yaml", "priority: 1\n", "priority: 60\n")
+    message = refused(pack_copy)
+    assert (
+        "safety route 'emergency_response' (priority 60) must be more urgent than every other route"
+        in message
+    )
+    assert "routes.yaml" in message
+
+
 def test_unquoted_yes_no_in_yaml_mean_the_answers(pack_copy: Path) -> None:
     edit(
         pack_copy,

@@ -32,6 +32,31 @@ def test_provisional_questions_and_rcd_status_are_exact(
 
 
 @settings(max_examples=300, deadline=None)
+@given(cases(max_unknown=6))
+def test_questions_are_ordered_by_the_urgency_of_what_they_can_change(
+    advisor: triage.Advisor, case: dict[str, str]
+) -> None:
+    assert [q.fact for q in advisor.assess(case).questions] == oracle.question_order(case)
+
+
+def test_a_disagreement_question_comes_before_learning_review_questions(advisor: triage.Advisor) -> None:
+    case = dict.fromkeys(oracle.BINARY_FACTS, "no") | {"plan_status": "none"}
+    for fact in (
+        "child_died",
+        "interagency_learning",
+        "professional_disagreement",
+        "direct_resolution_tried",
+    ):
+        case[fact] = "unknown"
+    assert [q.fact for q in advisor.assess(case).questions] == [
+        "professional_disagreement",
+        "direct_resolution_tried",
+        "child_died",
+        "interagency_learning",
+    ]
+
+
+@settings(max_examples=300, deadline=None)
 @given(cases())
 def test_questions_put_safety_facts_first(advisor: triage.Advisor, case: dict[str, str]) -> None:
     facts = [q.fact for q in advisor.assess(case).questions]

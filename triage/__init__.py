@@ -10,11 +10,11 @@ route fits better, with reasons and sources. Advice to discuss, never a decision
 'child_protection_referral'
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from triage._advisor import Advisor, assess
-from triage._batch import BatchSummary, run_batch
-from triage._check import CheckReport, Finding, check_pack
 from triage._errors import InputError, PackError, TriageError
-from triage._interview import Interview
 from triage._models import (
     Advice,
     Audit,
@@ -26,20 +26,64 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, default_pack_path, load_pack
-from triage._picture import rules_diagram
-from triage._render import render_markdown, render_text
-from triage._results import (
-    Alternative,
-    Alternatives,
-    Changes,
-    FailedTest,
-    Question,
-    RuleCheck,
-    WhatIf,
-    WhyNot,
-)
-from triage._scenarios import ScenarioReport, ScenarioResult, run_scenarios
 from triage._version import __version__
+
+# The tools beyond `assess` load on first use: each costs pydantic model building at import, and
+# the command line should start as fast as a plain click + pydantic program.
+_LAZY = {
+    "BatchSummary": "triage._batch",
+    "run_batch": "triage._batch",
+    "CheckReport": "triage._check",
+    "Finding": "triage._check",
+    "check_pack": "triage._check",
+    "Interview": "triage._interview",
+    "rules_diagram": "triage._picture",
+    "render_markdown": "triage._render",
+    "render_text": "triage._render",
+    "Alternative": "triage._results",
+    "Alternatives": "triage._results",
+    "Changes": "triage._results",
+    "FailedTest": "triage._results",
+    "Question": "triage._results",
+    "RuleCheck": "triage._results",
+    "WhatIf": "triage._results",
+    "WhyNot": "triage._results",
+    "ScenarioReport": "triage._scenarios",
+    "ScenarioResult": "triage._scenarios",
+    "run_scenarios": "triage._scenarios",
+}
+
+if TYPE_CHECKING:
+    from triage._batch import BatchSummary, run_batch
+    from triage._check import CheckReport, Finding, check_pack
+    from triage._interview import Interview
+    from triage._picture import rules_diagram
+    from triage._render import render_markdown, render_text
+    from triage._results import (
+        Alternative,
+        Alternatives,
+        Changes,
+        FailedTest,
+        Question,
+        RuleCheck,
+        WhatIf,
+        WhyNot,
+    )
+    from triage._scenarios import ScenarioReport, ScenarioResult, run_scenarios
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'triage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Advice",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage._analysis import Analysis
 from triage._case import Case, make_case
@@ -28,8 +28,10 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
-from triage._results import Alternatives, WhatIf, WhyNot
 from triage._version import __version__
+
+if TYPE_CHECKING:  # the reasoning tools load on first use, keeping `import triage` quick
+    from triage._results import Alternatives, WhatIf, WhyNot
 
 
 class Effects:

@@ -8,7 +8,7 @@ since answering a question means giving a real answer).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from triage._case import Case
@@ -51,6 +51,9 @@ class Analysis:
                     self.recommended[route.id], self.diagrams.terminal(route.id), primary
                 )
         self.primary = primary
+        # "Is R the primary route?" per route, most urgent first: a fact's question is as urgent as
+        # the most urgent route whose being primary its answer can change.
+        self.is_primary = {route.id: self.diagrams.indicator(primary, route.id) for route in pack.routes}
         self._support: dict[int, tuple[str, ...]] = {}
         self._restricted: dict[tuple[int | str, ...], Restricted] = {}
 
@@ -110,25 +113,24 @@ class Analysis:
     def outlook(self, case: Case) -> Outlook:
         """The primary routes the unknown facts could still lead to, and the questions that matter."""
         restricted = self.restrict(self.primary, case)
-        return Outlook(
-            primaries=frozenset(str(route) for route in restricted.outcomes),
-            questions=self.rank_questions(restricted),
+        primaries = frozenset(str(route) for route in restricted.outcomes)
+        return Outlook(primaries=primaries, questions=self.rank_questions(case, primaries))
+
+    def rank_questions(self, case: Case, primaries: Collection[str]) -> tuple[str, ...]:
+        """The unknown facts whose answer can change the primary route: safety facts first, then by
+        the urgency of the most urgent route whose being primary the answer can change, then in
+        the pack's order. `primaries` are the routes the unknown facts can still lead to (only
+        those can change)."""
+        urgency: dict[int, int] = {}
+        for rank, route in enumerate(self.pack.routes):
+            if route.id in primaries:
+                for var in self.restrict(self.is_primary[route.id], case).variables:
+                    urgency.setdefault(var, rank)
+        facts = self.pack.facts
+        return tuple(
+            self.facts[var]
+            for var in sorted(urgency, key=lambda var: (not facts[var].safety, urgency[var], var))
         )
-
-    def rank_questions(self, restricted: Restricted) -> tuple[str, ...]:
-        """Facts a restricted diagram depends on: safety facts first, then by the urgency of the
-        most urgent route each can lead to, then in the pack's order."""
-        urgency = self.pack.urgency
-        last = len(urgency)
-        most_urgent: dict[frozenset[Hashable], int] = {}  # few distinct reaches, many variables
-
-        def rank(var: int) -> tuple[bool, int, int]:
-            reach: frozenset[Hashable] = restricted.variables[var]
-            if reach not in most_urgent:
-                most_urgent[reach] = min((urgency.get(str(route), last) for route in reach), default=last)
-            return (not self.pack.facts[var].safety, most_urgent[reach], var)
-
-        return tuple(self.facts[var] for var in sorted(restricted.variables, key=rank))
 
     def could_recommend(self, route: str, case: Case) -> tuple[bool, tuple[str, ...]]:
         """Whether some answers to the unknown facts recommend `route`, and the facts that matter."""

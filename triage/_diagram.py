@@ -172,6 +172,22 @@ class Diagrams:
         # Read-only: a restriction may be cached and shared between threads.
         return Restricted(outcomes=reach_of[top], variables=MappingProxyType(variables))
 
+    def indicator(self, root: int, value: Hashable) -> int:
+        """The boolean diagram "`root` reaches the terminal `value`"."""
+        memo: dict[int, int] = {}
+
+        def walk(node: int) -> int:
+            found = memo.get(node)
+            if found is None:
+                if self._var[node] == _TERMINAL:
+                    found = self.true if self._value[node] == value else self.false
+                else:
+                    found = self.node(self._var[node], tuple(walk(kid) for kid in self._kids[node]))
+                memo[node] = found
+            return found
+
+        return walk(root)
+
     def support(self, root: int) -> tuple[int, ...]:
         """The variables the diagram `root` depends on, in order."""
         seen: set[int] = set()

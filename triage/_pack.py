@@ -361,6 +361,24 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
     priorities = [route.priority for route in pack.routes]
     if len(set(priorities)) != len(priorities):
         fail("routes", "two routes share a priority", field="routes.priority")
+    # Safety first is a promise of the product, not of one pack: no pack may rank another route
+    # above a safety route (pack.routes is in priority order).
+    first_other = next((route for route in pack.routes if not route.safety), None)
+    late = next(
+        (
+            r
+            for r in pack.routes
+            if r.safety and first_other is not None and r.priority > first_other.priority
+        ),
+        None,
+    )
+    if late is not None and first_other is not None:
+        fail(
+            "routes",
+            f"safety route '{late.id}' (priority {late.priority}) must be more urgent than every other "
+            f"route, but '{first_other.id}' has priority {first_other.priority}",
+            field=f"routes[{late.id}].priority",
+        )
     for key in ("default_route", "focus_route"):
         route = getattr(pack, key)
         if route not in pack.route:
