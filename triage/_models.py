@@ -134,8 +134,8 @@ class Recommendation(BaseModel):
     >>> rec = triage.assess({"immediate_danger": "no", "unreported_harm_concern": "no", "complex": "yes"})
     >>> rec.primary_route, rec.provisional
     ('no_additional_route', True)
-    >>> rec.questions[0].fact
-    'child_died'
+    >>> rec.questions[0].fact  # could bring in escalation, the most urgent route still open
+    'professional_disagreement'
     """
 
     model_config = _FROZEN
