@@ -28,7 +28,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
-from triage._results import Alternatives, WhatIf, WhyNot
+from triage._results import DEFAULT_CHANGES, Alternatives, WhatIf, WhyNot
 from triage._version import __version__
 
 
@@ -175,7 +175,7 @@ class Advisor:
 
         return what_if(self, answers, changes)
 
-    def alternatives(self, answers: Any, max_changes: int = 2) -> Alternatives:
+    def alternatives(self, answers: Any, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
         """Every minimal change of answers, of up to `max_changes` facts (1 to 3), that gives another
         primary route: fewest facts first, then the most urgent new primary route.
 

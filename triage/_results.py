@@ -11,6 +11,11 @@ from triage._models import Recommendation, RuledOut
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
+MAX_CHANGES = 3
+"""The most facts `alternatives` changes at once (the work grows with the power of this)."""
+DEFAULT_CHANGES = 2
+"""How many facts `alternatives` changes at once unless told."""
+
 
 class Question(BaseModel):
     """One question of an interview: the fact to answer, its wording and help, the answers allowed.
