@@ -1,38 +1,61 @@
 """The `triage` command line: thin commands over the library (every behaviour lives in triage/).
 
-Errors: any TriageError (bad answer, unknown fact, unreadable file, bad pack) is one line on stderr
-and exit 2; `check` and `test` exit 1 when they find failures.
+Errors: any TriageError (bad answer, unknown fact, unreadable file, bad pack) and any usage error
+(a bad flag, option value or argument) is one line on stderr and exit 2; `check` and `test` exit 1
+when they find failures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 import triage
+from triage import InputError, TriageError
+from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignment, parse_json
-from triage._errors import InputError, TriageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class TriageGroup(click.Group):
-    """Turns every TriageError into one line on stderr and exit 2, never a traceback."""
+    """Every error is one line on stderr and exit 2, never a traceback or a usage screen: a
+    TriageError (in a command or an option's callback) and click's usage errors (a bad flag or
+    argument) alike. Ctrl-C exits 130."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            return super().invoke(ctx)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except TriageError as error:
             click.echo(f"triage: error: {error}", err=True)
-            ctx.exit(2)
-        except KeyboardInterrupt:
+            sys.exit(2)
+        except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
+            error.show()
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"triage: error: {' '.join(error.format_message().split())}", err=True)
+            sys.exit(2)
+        except click.Abort:  # Ctrl-C (click has already ended the terminal's ^C line)
             click.echo("triage: interrupted", err=True)
-            ctx.exit(130)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def rules_option(func: F) -> F:
@@ -76,7 +99,9 @@ def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple
     """Answers from --input (JSON object) then --fact ID=ANSWER (later ones win)."""
     answers: dict[str, Any] = {}
     if input_file is not None:
-        data = parse_json(read_text(input_file), source="stdin" if input_file == "-" else input_file)
+        data = parse_json(
+            read_text(input_file), source="stdin" if input_file == "-" else input_file, keys="fact"
+        )
         advisor.case(data)  # validates, naming the field
         answers.update(data)
     for item in facts:
@@ -95,10 +120,7 @@ def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         return
     from triage._render import render_version
 
-    try:
-        click.echo(render_version(advisor_for(None)))
-    except TriageError as error:
-        raise click.ClickException(str(error)) from None
+    click.echo(render_version(advisor_for(None)))
     ctx.exit()
 
 
@@ -138,8 +160,6 @@ def assess(
     rules_dir: Path | None,
 ) -> None:
     """Assess a case: which route fits, and why."""
-    from triage._render import RENDERERS
-
     if as_json and output_format not in (None, "json"):
         raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
     output_format = "json" if as_json else output_format or "text"
@@ -148,7 +168,8 @@ def assess(
     if output_format == "json":
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(RENDERERS[output_format](rec, advisor.pack))
+        render = triage.render_markdown if output_format == "markdown" else triage.render_text
+        click.echo(render(rec, advisor.pack))
 
 
 @main.command()
@@ -281,17 +302,40 @@ def batch(ctx: click.Context, source: str, out: Path | None, rules_dir: Path | N
     """
     advisor = advisor_for(rules_dir)
     target = out if out is not None else sys.stdout
-    size = 0 if source == "-" or not sys.stderr.isatty() else Path(source).stat().st_size
-    if size:
-        with click.progressbar(
-            length=size, label="assessing", file=sys.stderr, update_min_steps=max(1, size // 200)
-        ) as bar:
-            summary = triage.run_batch(source, target, advisor=advisor, progress=bar.update)
-    else:
-        summary = triage.run_batch(source, target, advisor=advisor)
+    size = 0 if source == "-" or not sys.stderr.isatty() else file_size(source)
+    with contextlib.ExitStack() as stack:
+        progress = progress_bar(stack, size) if size else None
+        summary = triage.run_batch(source, target, advisor=advisor, progress=progress)
     if not summary.ok:
         click.echo(f"triage: {summary.bad} of {summary.lines} lines could not be assessed", err=True)
         ctx.exit(1)
+
+
+def file_size(source: str) -> int:
+    """The size of a regular file, for a progress bar; 0 when there is none to show (run_batch
+    reports a file it cannot read)."""
+    try:
+        info = Path(source).stat()
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+def progress_bar(stack: contextlib.ExitStack, size: int) -> Callable[[int], None]:
+    """A progress callback for `size` bytes whose bar (on stderr) appears at the first step, so
+    that an input or output that cannot be opened gets its one-line error with no bar before it."""
+    update: Callable[[int], None] | None = None
+
+    def step(taken: int) -> None:
+        nonlocal update
+        if update is None:
+            bar = click.progressbar(
+                length=size, label="assessing", file=sys.stderr, update_min_steps=max(1, size // 200)
+            )
+            update = stack.enter_context(bar).update
+        update(taken)
+
+    return step
 
 
 @rules.command("diagram")
@@ -320,12 +364,10 @@ def schema(kind: str, rules_dir: Path | None) -> None:
 
 
 def echo_recommendation(rec: triage.Recommendation, pack: triage.Pack, as_json: bool) -> None:
-    from triage._render import render_text
-
     if as_json:
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(render_text(rec, pack))
+        click.echo(triage.render_text(rec, pack))
 
 
 def read_reply(prompt: str) -> str | None:
@@ -353,12 +395,12 @@ def ask(input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
     """Interview: ask only the questions whose answer can still change the primary route, then
     advise. Questions go to stderr, the advice to stdout. Reply yes, no or unknown (y, n, u, ?),
     skip (= unknown), back or quit; quit or the end of input gives the advice on the answers so far."""
-    from triage._interview import Interview, converse
+    from triage._interview import converse
 
     if input_file == "-":
         raise InputError("--input -: the interview reads its replies from stdin; give a file")
     advisor = advisor_for(rules_dir)
-    interview = Interview(advisor, gather_answers(advisor, input_file, ()))
+    interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))
     rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))
     echo_recommendation(rec, advisor.pack, as_json)
 
@@ -368,9 +410,9 @@ def ask(input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
 @click.option("--set", "changes", multiple=True, metavar="ID=ANSWER", help="A changed answer (repeatable).")
 @click.option(
     "--max-changes",
-    type=click.IntRange(1, 3),
+    type=click.IntRange(1, MAX_CHANGES),
     default=None,
-    help="Without --set: change up to this many answers at once (default 2).",
+    help=f"Without --set: change up to this many answers at once (default {DEFAULT_CHANGES}).",
 )
 @json_option
 @rules_option
@@ -391,7 +433,7 @@ def what_if(
         result = advisor.what_if(answers, dict(parse_assignment(item, advisor.pack) for item in changes))
         text = render_what_if(result, advisor.pack)
     else:
-        limit = 2 if max_changes is None else max_changes
+        limit = DEFAULT_CHANGES if max_changes is None else max_changes
         found = advisor.alternatives(answers, limit)
         result, text = found, render_alternatives(found, advisor.pack, advisor.case(answers), limit)
     if as_json:

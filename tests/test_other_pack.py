@@ -4,9 +4,11 @@ command and library function: nothing in the code is specific to the Moray pack.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from conftest import ROOT, run_cli
+import pytest
+from conftest import ROOT, edit, run_cli
 
 import triage
 
@@ -76,3 +78,23 @@ def test_check_test_and_batch_on_the_toy_pack(tmp_path: Path) -> None:
 def test_the_moray_scenarios_fail_loudly_on_the_toy_pack() -> None:
     result = run_cli("test", str(ROOT / "rules" / "moray" / "scenarios"), "--rules", str(TOY))
     assert result.returncode == 2 and "unknown fact" in result.stderr
+
+
+def test_rendering_with_another_pack_is_refused_naming_both(tmp_path: Path) -> None:
+    toy, moray = triage.load_pack(TOY), triage.load_pack(triage.default_pack_path())
+    on_toy, on_moray = triage.assess({}, pack=toy), triage.assess({}, pack=moray)
+    for render in (triage.render_text, triage.render_markdown):
+        assert render(on_toy, toy) and render(on_moray, moray)
+        for rec, pack in ((on_toy, moray), (on_moray, toy)):
+            with pytest.raises(triage.TriageError) as caught:
+                render(rec, pack)
+            message = str(caught.value)
+            assert f"made with rule pack {rec.audit.pack} {rec.audit.pack_version}" in message
+            assert f"not with rule pack {pack.id} {pack.version} (sha256 {pack.sha256[:12]})" in message
+    # The same pack id and version with other content is another pack too: the sha256 tells.
+    shutil.copytree(TOY, tmp_path / "toy")
+    edit(tmp_path / "toy", "rules.yaml", "A service is down for many users.", "Many users have no service.")
+    edited = triage.load_pack(tmp_path / "toy")
+    assert (edited.id, edited.version) == (toy.id, toy.version)
+    with pytest.raises(triage.TriageError, match=f"sha256 {toy.sha256[:12]}"):
+        triage.render_text(on_toy, edited)

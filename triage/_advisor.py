@@ -33,6 +33,11 @@ from triage._version import __version__
 if TYPE_CHECKING:  # the reasoning tools load on first use, keeping `import triage` quick
     from triage._results import Alternatives, WhatIf, WhyNot
 
+MAX_CHANGES = 3
+"""The most facts `Advisor.alternatives` changes at once (the work grows with the power of this)."""
+DEFAULT_CHANGES = 2
+"""How many facts `Advisor.alternatives` changes at once unless told."""
+
 
 class Effects:
     """What the matched rules of a case do: recommended routes, rule-outs, advice."""
@@ -177,7 +182,7 @@ class Advisor:
 
         return what_if(self, answers, changes)
 
-    def alternatives(self, answers: Any, max_changes: int = 2) -> Alternatives:
+    def alternatives(self, answers: Any, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
         """Every minimal change of answers, of up to `max_changes` facts (1 to 3), that gives another
         primary route: fewest facts first, then the most urgent new primary route.
 

@@ -119,7 +119,7 @@ def _answer(advisor: Advisor, number: int, raw: bytes | None) -> tuple[str, bool
             raise InputError(f"the line is longer than {MAX_LINE_BYTES // 1024} KiB")
         if not raw.strip():
             raise InputError("blank line (use {} for a case with every answer unknown)")
-        case = advisor.case(parse_json(raw, source="the line"))
+        case = advisor.case(parse_json(raw, source="the line", keys="fact"))
         return advisor.recommend(case).model_dump_json(), True
     except TriageError as error:
         return json.dumps({"line": number, "error": str(error)}, ensure_ascii=False), False

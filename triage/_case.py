@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,12 +54,30 @@ def make_case(answers: Any, pack: Pack) -> Case:
     return case
 
 
-def parse_json(text: str | bytes, *, source: str = "input") -> Any:
-    """JSON text to data, or an InputError naming the source, line and column."""
+def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -> Any:
+    """JSON text to data, or an InputError naming the source, line and column.
+
+    A key given twice in one object is refused: JSON would silently keep the last one, and a
+    changed answer could go unseen. `keys` names the keys of the top-level object in the message.
+
+    >>> parse_json('{"complex": "yes", "complex": "no"}', source="case.json", keys="fact")
+    Traceback (most recent call last):
+    ...
+    triage._errors.InputError: case.json: fact 'complex' is given twice
+    """
     if len(text) > MAX_INPUT_BYTES:
         raise InputError(f"{source}: larger than {MAX_INPUT_BYTES // 1024} KiB")
+    twice: list[tuple[str, dict[str, Any]]] = []  # (a key given twice, its object), innermost first
+
+    def collect(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        if len(data) < len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            twice.append((next(key for key, count in counts.items() if count > 1), data))
+        return data
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=collect)
     except json.JSONDecodeError as error:
         raise InputError(
             f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
@@ -67,6 +86,13 @@ def parse_json(text: str | bytes, *, source: str = "input") -> Any:
         raise InputError(f"{source}: unreadable JSON ({type(error).__name__})") from None
     except ValueError:  # e.g. an integer of more than 4,300 digits
         raise InputError(f"{source}: unreadable JSON (a number too long)") from None
+    if twice:
+        key, where = twice[-1]  # the top-level object is parsed last; its keys matter most
+        if where is data:
+            raise InputError(f"{source}: {keys} {shorten(key)} is given twice", field=key[:64])
+        key = twice[0][0]
+        raise InputError(f"{source}: key {shorten(key)} is given twice (in a nested object)", field=key[:64])
+    return data
 
 
 def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:

@@ -6,6 +6,7 @@ import platform
 import textwrap
 
 from triage._advisor import Advisor
+from triage._errors import TriageError
 from triage._models import Recommendation
 from triage._pack import Pack
 from triage._version import __version__
@@ -27,6 +28,17 @@ def _wrap(text: str, indent: str = "  ", bullet: str = "- ") -> str:
     )
 
 
+def _check_pack(rec: Recommendation, pack: Pack) -> None:
+    """Refuse to render a Recommendation with a pack other than the one that produced it."""
+    audit = rec.audit
+    if audit.pack_sha256 != pack.sha256:
+        raise TriageError(
+            f"the advice was made with rule pack {audit.pack} {audit.pack_version} "
+            f"(sha256 {audit.pack_sha256[:12]}), not with rule pack {pack.id} {pack.version} "
+            f"(sha256 {pack.sha256[:12]}): render it with the pack that made it"
+        )
+
+
 def render_text(rec: Recommendation, pack: Pack) -> str:
     """The Recommendation as text: what to do first, then the reasons, sources and open questions.
 
@@ -38,6 +50,7 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
     >>> print(text.splitlines()[2])
     Primary route: Emergency response - call 999 now  [emergency_response]
     """
+    _check_pack(rec, pack)
     lines: list[str] = []
     primary = pack.route[rec.primary_route]
     lines.append(f"ADVICE TO DISCUSS, NOT A DECISION ({pack.title})")
@@ -125,6 +138,7 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     >>> "urgent medical care, now? **yes** (`immediate_danger`)" in record
     True
     """
+    _check_pack(rec, pack)
     audit = rec.audit
     primary = pack.route[rec.primary_route]
     known = [(fact, answer) for fact, answer in audit.facts.items() if answer != "unknown"]
@@ -216,7 +230,3 @@ def render_version(advisor: Advisor) -> str:
             f"engine {advisor.engine}; Python {platform.python_version()}",
         ]
     )
-
-
-RENDERERS = {"text": render_text, "markdown": render_markdown}
-"""The text formats of `triage assess --format` (JSON is the model's own dump)."""

@@ -51,4 +51,19 @@ def json_schema(kind: str, pack: Pack) -> dict[str, Any]:
         one = {"type": "string"}
         many = {key: answers.pop(key) for key in ("type", "items", "minItems")}
         answers["anyOf"] = [one, many]
-    return {"$schema": DRAFT, **schema}
+    return {"$schema": DRAFT, **_without_examples(schema)}
+
+
+def _without_examples(node: Any) -> Any:
+    """The schema with the docstrings' doctest examples cut from its descriptions: they are for
+    Python readers, and would make the published schema change with every example."""
+    if isinstance(node, dict):
+        return {
+            key: value.split("\n\n>>>")[0]
+            if key == "description" and isinstance(value, str)
+            else _without_examples(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_without_examples(item) for item in node]
+    return node

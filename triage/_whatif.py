@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from triage._advisor import Effects
+from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Effects
 from triage._case import Case
 from triage._errors import InputError
 from triage._pack import rule_facts
@@ -16,9 +16,6 @@ from triage._results import Alternative, Alternatives, Changes, WhatIf
 
 if TYPE_CHECKING:
     from triage._advisor import Advisor
-
-MAX_CHANGES = 3
-"""The most facts `alternatives` changes at once (the work grows with the power of this)."""
 
 
 def what_if(advisor: Advisor, answers: Any, changes: Mapping[str, Any]) -> WhatIf:
@@ -45,7 +42,7 @@ def what_if(advisor: Advisor, answers: Any, changes: Mapping[str, Any]) -> WhatI
     )
 
 
-def alternatives(advisor: Advisor, answers: Any, max_changes: int = 2) -> Alternatives:
+def alternatives(advisor: Advisor, answers: Any, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
     """Every minimal change of answers, of up to `max_changes` facts, that changes the primary route.
 
     A change sets facts to other answers of theirs ('unknown' included). Minimal: no part of it

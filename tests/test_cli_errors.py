@@ -1,0 +1,162 @@
+"""Bad input of any kind, command-line flags included, is one line on stderr naming the problem,
+exit 2, no traceback and no usage screen; `python -m triage` runs this package's command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import console_script, run_cli
+
+import cli
+import triage
+from cli import main
+
+USAGE_ERRORS = [
+    (["assess", "--nope"], "No such option '--nope'"),
+    (["assess", "--rules", "/etc/hostname"], "Invalid value for '--rules'"),
+    (["assess", "--format", "pdf"], "'pdf' is not one of"),
+    (["assess", "--fact"], "Option '--fact' requires an argument"),
+    (["rules", "check", "no-such-folder"], "'no-such-folder' does not exist"),
+    (["rules", "show"], "Missing argument 'RULE'"),
+    (["test", "no-such-file.json"], "'no-such-file.json' does not exist"),
+    (["what-if", "case.json", "--max-changes", "9"], "9 is not in the range"),
+    (["schema", "answers"], "'answers' is not one of"),
+    (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    (["assess", "--json", "--format", "markdown"], "--json and --format markdown disagree"),
+]
+
+
+def one_line_error(stderr: str, expected: str) -> None:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("triage: error: ") and expected in lines[0], stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), USAGE_ERRORS)
+def test_a_usage_error_is_one_line_and_exit_2(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    one_line_error(result.stderr, expected)
+
+
+def test_usage_errors_through_the_console_script() -> None:
+    for args, expected in USAGE_ERRORS[:5]:
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == ""
+        one_line_error(result.stderr, expected)
+
+
+def test_help_and_version_still_work() -> None:
+    help_text = run_cli("assess", "--help")
+    assert help_text.returncode == 0 and help_text.stderr == ""
+    assert help_text.stdout.startswith("Usage: triage assess [OPTIONS]")
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith(f"triage {triage.__version__}\n")
+
+
+def test_a_group_without_a_command_shows_its_help() -> None:
+    result = CliRunner().invoke(main, ["rules"], prog_name="triage")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("Usage: triage rules [OPTIONS] COMMAND")
+    assert "check" in result.stderr and "show" in result.stderr
+
+
+def test_version_with_a_broken_default_pack_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_rules_dir: Path | None) -> triage.Advisor:
+        raise triage.PackError("mapping values are not allowed here", file="rules.yaml")
+
+    monkeypatch.setattr(cli, "advisor_for", broken)
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 2 and result.stdout == ""
+    one_line_error(result.stderr, "rules.yaml: mapping values are not allowed here")
+
+
+def test_a_triage_error_in_a_command_is_still_one_line_and_exit_2() -> None:
+    result = run_cli("assess", "--fact", "complx=yes")
+    assert result.returncode == 2 and result.stdout == ""
+    one_line_error(result.stderr, "unknown fact 'complx' (did you mean 'complex'?)")
+
+
+def in_a_terminal(*args: str) -> tuple[int, str]:
+    """Run the console script with stderr on a pseudo-terminal: its exit code and what it showed."""
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.run(
+            [console_script(), *args], stderr=secondary, stdout=subprocess.PIPE, timeout=60, check=False
+        )
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(primary)
+    assert process.stdout == b""
+    return process.returncode, seen.decode()
+
+
+def test_batch_of_a_missing_file_in_a_terminal_is_one_line(tmp_path: Path) -> None:
+    code, shown = in_a_terminal("batch", str(tmp_path / "missing.jsonl"))
+    assert code == 2
+    assert "Traceback" not in shown
+    one_line_error(shown, "missing.jsonl: cannot read: No such file or directory")
+
+
+def test_batch_in_a_terminal_shows_no_bar_before_an_error(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("{}\n" * 50)
+    code, shown = in_a_terminal("batch", str(source), "--out", str(tmp_path / "no" / "out.jsonl"))
+    assert code == 2
+    one_line_error(shown, "out.jsonl: cannot write")
+    code, shown = in_a_terminal("batch", str(tmp_path))
+    assert code == 2
+    one_line_error(shown, "cannot read: Is a directory")
+
+
+def test_python_m_triage_ignores_a_cli_py_in_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "cli.py").write_text('raise SystemExit("the decoy cli.py ran")\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "triage", "assess", "--fact", "immediate_danger=yes", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["primary_route"] == "emergency_response"
+    usage = subprocess.run(
+        [sys.executable, "-m", "triage", "assess", "--nope"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert usage.returncode == 2 and "decoy" not in usage.stderr
+    one_line_error(usage.stderr, "No such option '--nope'")
+
+
+def test_python_m_triage_without_its_command_line_says_so(tmp_path: Path) -> None:
+    # A copy of the package with no cli.py beside it (the current folder comes first on the path).
+    shutil.copytree(
+        Path(triage.__file__).parent, tmp_path / "triage", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "triage", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    one_line_error(result.stderr, f"the command line is missing ({tmp_path / 'cli.py'})")
