@@ -136,3 +136,40 @@ def rcd_status(f: Mapping[str, str]) -> str:
     if any("reflective_case_discussion" in routes(c) for c in completions(f)):
         return "possible"
     return "not_recommended"
+
+
+FORUM_NOTES = {
+    "child_protection_plan": "advice_forum_cp_plan",
+    "childs_plan": "advice_forum_childs_plan",
+    "looked_after": "advice_forum_looked_after",
+    "none": "advice_forum_no_plan",
+    "unknown": "advice_forum_plan_unknown",
+}
+
+
+def notes(f: Mapping[str, str]) -> set[str]:
+    """The advice notes (rule ids) of a case: DOMAIN.md's "Advice notes" list, then the notes that
+    name the decision forum (its `decision_forum` route) and the note on a known reason for drift."""
+    found = routes(f)
+    rcd = "reflective_case_discussion" in found
+    raised = f["professional_disagreement"] == "yes" or f["agency_not_responding"] == "yes"
+    expected = set()
+    if rcd and f["manager_consulted"] != "yes":
+        expected.add("advice_consult_manager")
+    if raised and f["direct_resolution_tried"] != "yes":
+        within = f["within_one_agency"] == "yes"
+        expected.add("advice_raise_directly_within_agency" if within else "advice_raise_directly")
+    if f["decision_sought"] == "yes" and rcd:
+        expected.add("advice_rcd_not_decision")
+    if f["child_died"] == "yes":
+        expected.add("advice_child_died")
+    # Precautionary: the referral is recommended, but not because of a known concern.
+    if "child_protection_referral" in found and f["unreported_harm_concern"] != "yes":
+        expected.add("advice_referral_precautionary")
+    if f["immediate_danger"] == "unknown":
+        expected.add("advice_danger_unknown")
+    if "decision_forum" in found:
+        expected |= {FORUM_NOTES[f["plan_status"]], "advice_reporter"}
+    if f["not_progressing"] == "yes" and f["drift_reason_known"] == "yes":
+        expected.add("advice_known_drift_reason")
+    return expected

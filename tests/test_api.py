@@ -90,7 +90,10 @@ def test_assess_with_a_pack_path(tmp_path: object) -> None:
         ({"complx": "yes"}, "unknown fact 'complx' (did you mean 'complex'?)"),
         ({"complex": "maybe"}, "fact 'complex': 'maybe' is not an answer"),
         ({"plan_status": True}, "fact 'plan_status'"),
-        ({"complex": 1}, "fact 'complex': 1 is not an answer"),
+        ({"complex": 1}, "fact 'complex': a number is not an answer"),
+        ({"complex": "yse"}, "fact 'complex': 'yse' is not an answer"),
+        ({"complex": [1]}, "fact 'complex': a list is not an answer"),
+        ({"plan_status": True}, "fact 'plan_status': true is not an answer"),
         ([], "must be a JSON object"),
         ("complex", "must be a JSON object"),
     ],
@@ -106,6 +109,35 @@ def test_answers_accept_json_booleans_and_null(advisor: triage.Advisor) -> None:
     assert rec.audit.facts["complex"] == "yes"
     assert rec.audit.facts["multiagency"] == "no"
     assert rec.audit.facts["decision_sought"] == "unknown"
+
+
+NAME_AND_ADDRESS = "Jane Doe, 12 High St"  # made up: the kind of text that must never be repeated
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"complex": NAME_AND_ADDRESS}, "fact 'complex': a text of 20 characters is not an answer"),
+        ({"complex": "Doe-Smith"}, "fact 'complex': a text of 9 characters is not an answer"),
+        ({"complex": 20120314}, "fact 'complex': a number is not an answer"),
+        ({NAME_AND_ADDRESS: "yes"}, "unknown fact (a key of 20 characters)"),
+        ({"Jane": "yes"}, "unknown fact (a key of 4 characters)"),
+    ],
+)
+def test_errors_never_repeat_free_text(advisor: triage.Advisor, answers: object, message: str) -> None:
+    with pytest.raises(triage.InputError) as caught:
+        advisor.assess(answers)
+    assert str(caught.value).startswith(message)
+    for part in ("Jane", "Doe", "High", "12", "2012"):
+        assert part not in str(caught.value)
+    assert caught.value.field in (None, "complex")
+
+
+def test_an_unknown_id_like_key_is_named_with_a_suggestion(advisor: triage.Advisor) -> None:
+    with pytest.raises(triage.InputError) as caught:
+        advisor.assess({"complex_case": "yes"})
+    assert str(caught.value) == "unknown fact 'complex_case' (did you mean 'complex'?)"
+    assert caught.value.field == "complex_case"
 
 
 def test_huge_values_are_shortened_in_errors(advisor: triage.Advisor) -> None:

@@ -403,7 +403,7 @@ def test_check_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_check_through_the_console_script() -> None:
     result = run_cli("rules", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("32 rules, 0 errors, 0 warnings")
+    assert result.stdout.strip().endswith("33 rules, 0 errors, 0 warnings")
     assert result.stdout.startswith("moray-rcd 1.0.0 (")
 
 

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+import reprlib
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping
@@ -25,7 +26,6 @@ from isolated import run_isolated
 
 import triage
 from triage._case import MAX_INPUT_BYTES, parse_json
-from triage._errors import shorten
 
 INPUTS = 100_000
 HUGE = "x" * (MAX_INPUT_BYTES + 10)
@@ -190,6 +190,14 @@ def json_text(rnd: random.Random, pack: triage.Pack) -> str | bytes:
     )
 
 
+def shown(value: object) -> str:
+    """A bounded repr of a hostile value, for a failure report."""
+    try:
+        return reprlib.repr(value)
+    except Exception:  # e.g. an int too long to convert
+        return f"<{type(value).__name__}>"
+
+
 def feed(count: str) -> None:
     """In the child: assess every input; count the outcomes; list anything else that happened."""
     advisor = triage.Advisor()
@@ -205,7 +213,7 @@ def feed(count: str) -> None:
                 other.append(f"{kind}: unclear message {message[:80]!r}")
             outcomes["InputError"] += 1
         except BaseException as error:  # anything else is a failure, reported with its input
-            other.append(f"{kind}: {type(error).__name__}: {error!s:.80} on {shorten(value, 80)}")
+            other.append(f"{kind}: {type(error).__name__}: {error!s:.80} on {shown(value)}")
         else:
             assert isinstance(rec, triage.Recommendation)
             outcomes["Recommendation"] += 1

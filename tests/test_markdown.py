@@ -57,7 +57,8 @@ def test_advice_lists_every_route_most_urgent_first_with_reasons_and_sources(
     assert headings == [route.id for route in rec.routes] == ["decision_forum", "reflective_case_discussion"]
     assert "`decision_forum`, primary route)" in advice
     assert "Send it to the Social Work Reviewing Team." in advice
-    assert "B5: not a decision-making forum (rule `forum_decision_sought`)" in advice
+    assert "B5: 'A Reflective Case Discussion meeting is not a decision-making forum' (rule" in advice
+    assert "(rule `forum_decision_sought`)" in advice
     assert "(rule `advice_rcd_not_decision`)" in advice
 
 

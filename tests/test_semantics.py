@@ -110,8 +110,40 @@ def test_unknown_danger_is_precautionary_never_an_emergency(advisor: triage.Advi
     rec = advisor.assess({"immediate_danger": "unknown", "unreported_harm_concern": "no"})
     assert rec.primary_route == "child_protection_referral"
     assert "emergency_response" not in [route.id for route in rec.routes]
-    notes = " ".join(note.text for note in rec.advice)
-    assert "999" in notes and "recautionary" in notes
+    notes = {note.rule: note.text for note in rec.advice}
+    assert "call 999 now" in notes["advice_danger_unknown"]
+    assert "The child protection referral is precautionary" in notes["advice_referral_precautionary"]
+
+
+def test_a_known_concern_is_never_called_precautionary(advisor: triage.Advisor) -> None:
+    rec = advisor.assess({"immediate_danger": "unknown", "unreported_harm_concern": "yes"})
+    assert rec.primary_route == "child_protection_referral"
+    notes = {note.rule: note.text for note in rec.advice}
+    assert "call 999 now" in notes["advice_danger_unknown"]
+    assert "advice_referral_precautionary" not in notes
+    assert "precaution" not in " ".join(notes.values()).lower()
+
+
+@settings(max_examples=600, deadline=None)
+@given(cases())
+def test_advice_notes_appear_exactly_under_their_conditions(
+    advisor: triage.Advisor, case: dict[str, str]
+) -> None:
+    rules = [note.rule for note in advisor.assess(case).advice]
+    assert len(rules) == len(set(rules))
+    assert set(rules) == oracle.notes(case)
+
+
+def test_raise_directly_names_the_right_next_step(advisor: triage.Advisor) -> None:
+    def note(within: str) -> str:
+        rec = advisor.assess({"professional_disagreement": "yes", "within_one_agency": within})
+        (text,) = [n.text for n in rec.advice if n.rule.startswith("advice_raise_directly")]
+        return text
+
+    assert note("yes").endswith("take it to your line management.")
+    assert "Escalation" not in note("yes")
+    for within in ("no", "unknown"):
+        assert note(within).endswith("use the Moray Multiagency Escalation Procedure.")
 
 
 def test_forum_named_from_the_plan(advisor: triage.Advisor) -> None:

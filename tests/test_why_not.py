@@ -56,7 +56,12 @@ def test_a_rule_that_does_not_apply_says_what_it_needs(advisor: triage.Advisor) 
     assert [test.fact for test in stuck.failed] == ["not_progressing", "drift_reason_known"]
     assert result.could_be_recommended
     assert result.depends_on == ["child_died", "reflection_sought", "not_progressing", "drift_reason_known"]
-    assert "Rule 'rcd_complex' does not apply: 'complex' is no, it needs yes." in result.explanation
+    assert (
+        "It fits when the case is complex and two or more agencies are involved: an RCD may be appropriate "
+        "to explore its complexities together; here 'Is the case complex?' is answered no, not yes. "
+        "[rule rcd_complex]"
+    ) in result.explanation
+    assert not any("'complex'" in line for line in result.explanation)  # the question, not the id
 
 
 def test_a_negated_condition_needs_the_other_answers(advisor: triage.Advisor) -> None:
@@ -106,7 +111,7 @@ def test_cli_explain_why_not_text(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = " ".join(result.stdout.split())
     assert "NOT RECOMMENDED" in out
-    assert "Ruled out by rule 'rcd_out_no_reflection'" in out
+    assert "Ruled out: No reflection is sought" in out and "[rule rcd_out_no_reflection]" in out
     assert "not a decision" in out
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from triage._analysis import Analysis
 from triage._case import Case, make_case
-from triage._conditions import Test, failed_tests
 from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._models import (
     Advice,
@@ -28,6 +27,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
+from triage._text import not_met, questions
 from triage._version import __version__
 
 if TYPE_CHECKING:  # the reasoning tools load on first use, keeping `import triage` quick
@@ -67,11 +67,6 @@ class Effects:
     @property
     def primary(self) -> str:
         return next(iter(self.routes))
-
-
-def _describe(test: Test, case: Case) -> str:
-    needed = " or ".join(sorted(test.answers)) or "nothing"
-    return f"'{test.fact}' is {case[test.fact]}, it needs {needed}"
 
 
 class Advisor:
@@ -216,14 +211,14 @@ class Advisor:
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_recommend(focus, case)
         if possible:
-            asked = "; ".join(pack.fact[fact].question for fact in facts)
-            reasons.append(f"{title} could fit, depending on answers not yet known: {asked}")
+            reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
             return RcdStatus(status="possible", reasons=reasons)
         if not reasons:
-            for rule in pack.rules:
-                if rule.effect == "recommend" and rule.route == focus:
-                    missing = "; ".join(_describe(t, case) for t in failed_tests(pack.normal[rule.id], case))
-                    reasons.append(f"Rule '{rule.id}' does not apply: {missing}.")
+            reasons.extend(
+                not_met(pack, rule.id, case)
+                for rule in pack.rules
+                if rule.effect == "recommend" and rule.route == focus
+            )
         return RcdStatus(status="not_recommended", reasons=reasons)
 
 

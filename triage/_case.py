@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from triage._errors import InputError, did_you_mean, shorten
+from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
 from triage._pack import UNKNOWN, Pack
 
 Case = dict[str, str]
@@ -30,10 +29,9 @@ def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
         word = value.strip().lower()
         if word in allowed:
             return word
-    elif isinstance(value, float) and math.isnan(value):
-        value = "NaN"
+        value = value.strip()
     raise InputError(
-        f"fact '{fact}': {shorten(value)} is not an answer (use {', '.join(allowed)})",
+        f"fact '{fact}': {describe(value)} is not an answer (use {', '.join(allowed)})",
         field=fact,
     )
 
@@ -47,9 +45,9 @@ def make_case(answers: Any, pack: Pack) -> Case:
     case = dict.fromkeys(pack.domains, UNKNOWN)
     for fact, value in answers.items():
         if not isinstance(fact, str) or fact not in pack.fact:
-            name = fact if isinstance(fact, str) else repr(fact)
-            hint = did_you_mean(name, pack.fact) if isinstance(fact, str) and len(fact) < 200 else ""
-            raise InputError(f"unknown fact {shorten(name)}{hint}", field=str(name)[:64])
+            hint = did_you_mean(fact, pack.fact) if isinstance(fact, str) and len(fact) < 200 else ""
+            field = fact if isinstance(fact, str) and is_id(fact) else None
+            raise InputError(f"unknown fact {describe_key(fact)}{hint}", field=field)
         case[fact] = answer_word(fact, value, pack.fact[fact].answers)
     return case
 
@@ -89,9 +87,14 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
     if twice:
         key, where = twice[-1]  # the top-level object is parsed last; its keys matter most
         if where is data:
-            raise InputError(f"{source}: {keys} {shorten(key)} is given twice", field=key[:64])
+            raise InputError(
+                f"{source}: {keys} {describe_key(key)} is given twice", field=key if is_id(key) else None
+            )
         key = twice[0][0]
-        raise InputError(f"{source}: key {shorten(key)} is given twice (in a nested object)", field=key[:64])
+        raise InputError(
+            f"{source}: key {describe_key(key)} is given twice (in a nested object)",
+            field=key if is_id(key) else None,
+        )
     return data
 
 
@@ -100,6 +103,8 @@ def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:
     fact, sep, value = text.partition("=")
     fact = fact.strip()
     if not sep:
-        raise InputError(f"'{shorten(text)}' should be ID=ANSWER, e.g. complex=yes", field=fact)
+        raise InputError(
+            f"{describe_key(fact)} should be ID=ANSWER, e.g. complex=yes", field=fact if is_id(fact) else None
+        )
     one = make_case({fact: value}, pack)
     return fact, one[fact]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import reprlib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 
 class TriageError(Exception):
@@ -71,16 +71,39 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-_SHORT = reprlib.Repr()
-_SHORT.maxlevel = 3
+_ID = re.compile(r"[a-z0-9_]{1,64}")
+_KINDS = {int: "a number", float: "a number", list: "a list", tuple: "a list", dict: "an object"}
 
 
-def shorten(value: object, limit: int = 40) -> str:
-    """A repr of a user's value short enough for a one-line message."""
-    try:
-        # Containers through reprlib, which bounds the work: a structure that shares its parts
-        # can have an exponentially long full repr.
-        text = repr(value) if isinstance(value, (str, int, float)) or value is None else _SHORT.repr(value)
-    except Exception:  # a hostile value: e.g. an int too long to convert (ValueError)
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def describe(value: object) -> str:
+    """A user's value as an error message may show it: never free text, which may be personal data.
+
+    A short single word (a typo such as 'maybe' or 'yse') is quoted; JSON true, false and null are
+    named; anything else is described by its kind and, for text, its length.
+
+    >>> describe("maybe"), describe("Jane Doe, 12 High St"), describe(20120314), describe(None)
+    ("'maybe'", 'a text of 20 characters', 'a number', 'null')
+    """
+    if isinstance(value, str):
+        word = value.isalpha() and len(value) <= 12  # letters only, in any script
+        return str.__repr__(value) if word else f"a text of {len(value)} characters"
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return _KINDS.get(type(value), "an object" if isinstance(value, Mapping) else "a value")
+
+
+def describe_key(key: object) -> str:
+    """A key the user gave, for an error message: quoted when it looks like an id, else described
+    (a name or an address typed as a key must not be repeated).
+
+    >>> describe_key("complx"), describe_key("Jane Doe")
+    ("'complx'", '(a key of 8 characters)')
+    """
+    if isinstance(key, str):
+        return str.__repr__(key) if is_id(key) else f"(a key of {len(key)} characters)"
+    return f"(a key that is {describe(key)})"
+
+
+def is_id(text: str) -> bool:
+    """Whether the text looks like an id (lower-case letters, digits, '_'; at most 64 characters)."""
+    return _ID.fullmatch(text) is not None

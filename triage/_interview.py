@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 from triage._advisor import Advisor, default_advisor
 from triage._case import Case, answer_word
-from triage._errors import InputError, did_you_mean, shorten
+from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
 from triage._models import Recommendation
 from triage._pack import UNKNOWN
 from triage._results import Question
+from triage._text import WIDTH
 
-_WIDTH = 88
 Command = Literal["answer", "back", "quit"]
 _COMMANDS: dict[str, Command] = {"back": "back", "b": "back", "quit": "quit", "q": "quit"}
 _SHORT = {"y": "yes", "n": "no", "u": "unknown", "?": "unknown", "skip": "unknown"}
@@ -106,7 +106,8 @@ class Interview:
     def _known(self, fact: str) -> str:
         if fact not in self.advisor.pack.fact:
             raise InputError(
-                f"unknown fact {shorten(fact)}{did_you_mean(fact, self.advisor.pack.fact)}", field=fact
+                f"unknown fact {describe_key(fact)}{did_you_mean(fact, self.advisor.pack.fact)}",
+                field=fact if is_id(fact) else None,
             )
         return fact
 
@@ -124,7 +125,7 @@ def parse_reply(text: str, question: Question) -> tuple[Command, str]:
         return _COMMANDS[word], ""
     if _SHORT.get(word) in question.answers:
         return "answer", _SHORT[word]
-    raise InputError(f"{shorten(text.strip())} is not an answer: {_choices(question)}")
+    raise InputError(f"{describe(text.strip())} is not an answer: {_choices(question)}")
 
 
 def _choices(question: Question) -> str:
@@ -134,10 +135,10 @@ def _choices(question: Question) -> str:
 def prompt(question: Question, number: int) -> str:
     """The question as text, ending in the prompt for the reply."""
     label = f"Question {number}{' (safety)' if question.safety else ''}: "
-    lines = [textwrap.fill(label + question.text, width=_WIDTH, subsequent_indent="  ")]
+    lines = [textwrap.fill(label + question.text, width=WIDTH, subsequent_indent="  ")]
     if question.help:
         lines.append(
-            textwrap.fill(f"({question.help})", width=_WIDTH, initial_indent="  ", subsequent_indent="   ")
+            textwrap.fill(f"({question.help})", width=WIDTH, initial_indent="  ", subsequent_indent="   ")
         )
     lines.append(f"  [{_choices(question)}] > ")
     return "\n".join(lines)
@@ -174,5 +175,5 @@ def converse(
         count = len(interview.asked)
         held = " while the answers 'unknown' stay unknown" if UNKNOWN in interview.answers.values() else ""
         done = f"Done after {count} question{'' if count == 1 else 's'}: "
-        tell(textwrap.fill(f"{done}no other answer can change the primary route{held}.", width=_WIDTH))
+        tell(textwrap.fill(f"{done}no other answer can change the primary route{held}.", width=WIDTH))
     return interview.recommendation()

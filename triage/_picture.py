@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from triage._conditions import Normal, Test
-from triage._errors import InputError, shorten
+from triage._errors import InputError, describe_key
 from triage._pack import Pack, RuleSpec
 
 DIAGRAM_FORMATS = ("mermaid", "dot", "markdown")
@@ -232,4 +232,4 @@ def rules_diagram(pack: Pack, fmt: str = "mermaid") -> str:
         return _dot(pack)
     if fmt == "markdown":
         return _markdown(pack)
-    raise InputError(f"unknown diagram format {shorten(fmt)} (use {', '.join(DIAGRAM_FORMATS)})")
+    raise InputError(f"unknown diagram format {describe_key(fmt)} (use {', '.join(DIAGRAM_FORMATS)})")

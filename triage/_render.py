@@ -9,23 +9,8 @@ from triage._advisor import Advisor
 from triage._errors import TriageError
 from triage._models import Recommendation
 from triage._pack import Pack
+from triage._text import STATUS_WORDS, WIDTH, one_line, wrap
 from triage._version import __version__
-
-_WIDTH = 88
-_STATUS_WORDS = {
-    "recommended": "recommended",
-    "possible": "possible - it depends on answers not yet known",
-    "not_recommended": "not recommended",
-}
-
-
-def _wrap(text: str, indent: str = "  ", bullet: str = "- ") -> str:
-    return textwrap.fill(
-        " ".join(text.split()),
-        width=_WIDTH,
-        initial_indent=indent + bullet,
-        subsequent_indent=indent + " " * len(bullet),
-    )
 
 
 def _check_pack(rec: Recommendation, pack: Pack) -> None:
@@ -58,36 +43,36 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
     lines.append(f"Primary route: {primary.title}  [{primary.id}]")
     if rec.provisional:
         lines.append("  Provisional: answers still unknown could change this (see the questions below).")
-    lines.append(_wrap(primary.guidance, bullet=""))
+    lines.append(wrap(primary.guidance, bullet=""))
     first = rec.routes[0]
     lines.append("")
     lines.append("What to do next:")
-    lines.extend(_wrap(step, bullet=f"{n}. ") for n, step in enumerate(first.next_steps, 1))
+    lines.extend(wrap(step, bullet=f"{n}. ") for n, step in enumerate(first.next_steps, 1))
     if first.contacts:
         lines.append("Contacts:")
-        lines.extend(_wrap(contact) for contact in first.contacts)
+        lines.extend(wrap(contact) for contact in first.contacts)
 
     lines.append("")
     lines.append("Why:")
     why = [rule for rule in rec.fired_rules if rule.id in first.rules]
     if not why:
-        lines.append(_wrap("No rule recommends another route for these answers."))
+        lines.append(wrap("No rule recommends another route for these answers."))
     for rule in why:
-        lines.append(_wrap(f"{pack.rule[rule.id].reason} [rule {rule.id}; source: {rule.source}]"))
+        lines.append(wrap(f"{pack.rule[rule.id].reason} [rule {rule.id}; source: {rule.source}]"))
 
     if rec.advice:
         lines.append("")
         lines.append("Notes:")
-        lines.extend(_wrap(f"{note.text} [rule {note.rule}]") for note in rec.advice)
+        lines.extend(wrap(f"{note.text} [rule {note.rule}]") for note in rec.advice)
 
     if len(rec.routes) > 1:
         lines.append("")
         lines.append("Other routes that also apply (less urgent):")
         for route in rec.routes[1:]:
             lines.append(f"  * {route.title}  [{route.id}]")
-            lines.extend(_wrap(step, indent="    ") for step in route.next_steps)
+            lines.extend(wrap(step, indent="    ") for step in route.next_steps)
             lines.extend(
-                _wrap(f"Why: {pack.rule[rule_id].reason} [rule {rule_id}]", indent="    ", bullet="")
+                wrap(f"Why: {pack.rule[rule_id].reason} [rule {rule_id}]", indent="    ", bullet="")
                 for rule_id in route.rules
             )
 
@@ -95,32 +80,33 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
         lines.append("")
         lines.append("Ruled out:")
         lines.extend(
-            _wrap(f"{pack.route[out.route].title}: {out.reason} [rule {out.rule}]") for out in rec.ruled_out
+            wrap(f"{pack.route[out.route].title}: {out.reason} [rule {out.rule}]") for out in rec.ruled_out
         )
 
     lines.append("")
-    lines.append(f"{pack.route[pack.focus_route].title}: {_STATUS_WORDS[rec.rcd.status]}")
-    lines.extend(_wrap(reason) for reason in rec.rcd.reasons)
+    # Say each reason once: the rules' reasons are already under "Why" or "Ruled out".
+    shown = {pack.rule[rule].reason for route in rec.routes for rule in route.rules}
+    shown.update(out.reason for out in rec.ruled_out)
+    reasons = [reason for reason in rec.rcd.reasons if reason not in shown]
+    above = " (see the reasons above)" if len(reasons) < len(rec.rcd.reasons) else ""
+    lines.append(f"{pack.route[pack.focus_route].title}: {STATUS_WORDS[rec.rcd.status]}{above}")
+    lines.extend(wrap(reason) for reason in reasons)
 
     if rec.questions:
         lines.append("")
         lines.append("Questions still open (an answer could change the primary route):")
         lines.extend(
-            _wrap(f"{q.question} [{q.fact}]", bullet=f"{n}. ") for n, q in enumerate(rec.questions, 1)
+            wrap(f"{q.question} [{q.fact}]", bullet=f"{n}. ") for n, q in enumerate(rec.questions, 1)
         )
 
     lines.append("")
-    lines.append(textwrap.fill(rec.notice, width=_WIDTH))
+    lines.append(textwrap.fill(rec.notice, width=WIDTH))
     audit = rec.audit
     lines.append(
         f"Rule pack {audit.pack} {audit.pack_version} (sha256 {audit.pack_sha256[:12]}), "
         f"{audit.engine}, triage {audit.library_version}."
     )
     return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def render_markdown(rec: Recommendation, pack: Pack) -> str:
@@ -143,11 +129,11 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     primary = pack.route[rec.primary_route]
     known = [(fact, answer) for fact, answer in audit.facts.items() if answer != "unknown"]
     unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown"]
-    focus, status = pack.route[pack.focus_route].title, _STATUS_WORDS[rec.rcd.status]
+    focus, status = pack.route[pack.focus_route].title, STATUS_WORDS[rec.rcd.status]
     lines = [
         "# Route advice for a case: advice to discuss, not a decision",
         "",
-        f"> {_one_line(rec.notice)}",
+        f"> {one_line(rec.notice)}",
         "",
         f"- **Question asked:** {pack.title}",
         f"- **Primary route:** {primary.title} (`{primary.id}`)"
@@ -157,7 +143,7 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
         f"## Answers given ({len(known)} of {len(audit.facts)} questions answered)",
         "",
     ]
-    lines.extend(f"- {_one_line(pack.fact[fact].question)} **{answer}** (`{fact}`)" for fact, answer in known)
+    lines.extend(f"- {one_line(pack.fact[fact].question)} **{answer}** (`{fact}`)" for fact, answer in known)
     if not known:
         lines.append("- None: every answer is unknown.")
     if unknown:
@@ -169,15 +155,15 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     for rank, route in enumerate(rec.routes, 1):
         spec = pack.route[route.id]
         label = "primary route" if rank == 1 else "also applies, less urgent"
-        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", _one_line(spec.guidance), ""]
+        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", one_line(spec.guidance), ""]
         lines += ["**Next steps:**", ""]
-        lines.extend(f"{n}. {_one_line(step)}" for n, step in enumerate(route.next_steps, 1))
+        lines.extend(f"{n}. {one_line(step)}" for n, step in enumerate(route.next_steps, 1))
         if route.contacts:
             lines += ["", "**Contacts:**", ""]
             lines.extend(f"- {contact}" for contact in route.contacts)
         lines += ["", "**Why:**", ""]
         lines.extend(
-            f"- {_one_line(pack.rule[rule_id].reason)} Source: {sources[rule_id]} (rule `{rule_id}`)"
+            f"- {one_line(pack.rule[rule_id].reason)} Source: {sources[rule_id]} (rule `{rule_id}`)"
             for rule_id in route.rules
         )
         if not route.rules:
@@ -186,20 +172,20 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     if rec.ruled_out:
         lines += ["", "### Ruled out", ""]
         lines.extend(
-            f"- {pack.route[out.route].title}: {_one_line(out.reason)} Source: {sources[out.rule]} "
+            f"- {pack.route[out.route].title}: {one_line(out.reason)} Source: {sources[out.rule]} "
             f"(rule `{out.rule}`)"
             for out in rec.ruled_out
         )
     lines += ["", f"### {focus}: {status}", ""]
-    lines.extend(f"- {_one_line(reason)}" for reason in rec.rcd.reasons)
+    lines.extend(f"- {one_line(reason)}" for reason in rec.rcd.reasons)
     if rec.advice:
         lines += ["", "### Notes", ""]
-        lines.extend(f"- {_one_line(note.text)} (rule `{note.rule}`)" for note in rec.advice)
+        lines.extend(f"- {one_line(note.text)} (rule `{note.rule}`)" for note in rec.advice)
 
     lines += ["", "## Open questions", ""]
     if rec.questions:
         lines += ["An answer to any of these could change the primary route:", ""]
-        lines.extend(f"{n}. {_one_line(q.question)} (`{q.fact}`)" for n, q in enumerate(rec.questions, 1))
+        lines.extend(f"{n}. {one_line(q.question)} (`{q.fact}`)" for n, q in enumerate(rec.questions, 1))
     else:
         lines.append("None: no answer still unknown could change the primary route.")
 

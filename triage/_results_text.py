@@ -9,12 +9,10 @@ from collections.abc import Mapping
 
 from triage._models import Recommendation
 from triage._pack import Pack
-from triage._render import _wrap
 from triage._results import Alternatives, WhatIf, WhyNot
+from triage._text import STATUS_WORDS, WIDTH, answer_change, wrap
 
-_WIDTH = 88
 _COLUMNS = (20, 33, 33)
-_STATUS_WORDS = {"recommended": "recommended", "possible": "possible", "not_recommended": "not recommended"}
 
 
 def _row(*cells: str) -> list[str]:
@@ -36,7 +34,7 @@ def _column(rec: Recommendation, pack: Pack) -> list[str]:
         pack.route[rec.primary_route].title,
         _titles(pack, [route.id for route in rec.routes[1:]]),
         _titles(pack, list(dict.fromkeys(out.route for out in rec.ruled_out))),
-        _STATUS_WORDS[rec.rcd.status],
+        STATUS_WORDS[rec.rcd.status],
         "yes" if rec.provisional else "no",
         f"{count} question{'' if count == 1 else 's'}" if count else "none",
     ]
@@ -58,11 +56,11 @@ def render_what_if(result: WhatIf, pack: Pack) -> str:
     before, after, changed = result.before, result.after, result.changed
     lines = [f"WHAT IF - advice to discuss, not a decision ({pack.title})", "", "Changed answers:"]
     edits = [
-        f"{fact}: {answer} -> {after.audit.facts[fact]}"
+        answer_change(pack, fact, answer, after.audit.facts[fact])
         for fact, answer in before.audit.facts.items()
         if after.audit.facts[fact] != answer
     ]
-    lines.extend(_wrap(edit) for edit in edits or ["none (the answers are the same)"])
+    lines.extend(wrap(edit) for edit in edits or ["none (the answers are the same)"])
     lines.append("")
     labels = [
         "Primary route",
@@ -91,9 +89,9 @@ def render_what_if(result: WhatIf, pack: Pack) -> str:
         said.append(f"No longer recommended: {_titles(pack, changed.routes_removed)}.")
     said.extend(_rule_change(pack, rule, now=True) for rule in changed.rules_fired)
     said.extend(_rule_change(pack, rule, now=False) for rule in changed.rules_unfired)
-    lines.extend(_wrap(text) for text in said)
+    lines.extend(wrap(text) for text in said)
     lines.append("")
-    lines.append(textwrap.fill(after.notice, width=_WIDTH))
+    lines.append(textwrap.fill(after.notice, width=WIDTH))
     return "\n".join(lines)
 
 
@@ -113,18 +111,14 @@ def render_alternatives(result: Alternatives, pack: Pack, case: Mapping[str, str
             "that would give another primary route:"
         )
     for number, alternative in enumerate(result.alternatives, 1):
-        change = ", and ".join(
-            f"{fact}: {case[fact]} -> {answer}" for fact, answer in alternative.set.items()
-        )
-        lines.append(_wrap(change, bullet=f"{number}. "))
+        under = "  " + " " * len(f"{number}. ")
+        changes = [answer_change(pack, fact, case[fact], answer) for fact, answer in alternative.set.items()]
+        lines.append(wrap(changes[0], bullet=f"{number}. "))
+        lines.extend(wrap(f"and: {change}", indent=under, bullet="") for change in changes[1:])
         route = alternative.primary_route
-        lines.append(
-            _wrap(
-                f"=> {pack.route[route].title}  [{route}]", indent="  " + " " * len(f"{number}. "), bullet=""
-            )
-        )
+        lines.append(wrap(f"=> {pack.route[route].title}  [{route}]", indent=under, bullet=""))
     lines.append("")
-    lines.append(textwrap.fill(pack.notice, width=_WIDTH))
+    lines.append(textwrap.fill(pack.notice, width=WIDTH))
     return "\n".join(lines)
 
 
@@ -137,7 +131,7 @@ def render_why_not(result: WhyNot, pack: Pack) -> str:
         f"Primary route for these answers: {primary.title}  [{primary.id}]",
         "",
     ]
-    lines.extend(_wrap(text) for text in result.explanation)
+    lines.extend(wrap(text) for text in result.explanation)
     lines.append("")
-    lines.append(textwrap.fill(pack.notice, width=_WIDTH))
+    lines.append(textwrap.fill(pack.notice, width=WIDTH))
     return "\n".join(lines)

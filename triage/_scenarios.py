@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_fie
 
 from triage._advisor import Advisor, default_advisor
 from triage._case import MAX_INPUT_BYTES, Case, parse_json
-from triage._errors import InputError, PackError, TriageError, did_you_mean
+from triage._errors import InputError, PackError, TriageError, describe_key, did_you_mean
 from triage._models import Recommendation
 from triage._pack import read_yaml
 
@@ -188,11 +188,11 @@ def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     routes += [*expect.routes_include, *expect.routes_exclude, *expect.ruled_out_include]
     for route in routes:
         if route not in pack.route:
-            raise InputError(f"expect: unknown route '{route}'{did_you_mean(route, pack.route)}")
+            raise InputError(f"expect: unknown route {describe_key(route)}{did_you_mean(route, pack.route)}")
     facts = [expect.first_question] if expect.first_question else []
     for fact in [*facts, *expect.questions_include]:
         if fact not in pack.fact:
-            raise InputError(f"expect: unknown fact '{fact}'{did_you_mean(fact, pack.fact)}")
+            raise InputError(f"expect: unknown fact {describe_key(fact)}{did_you_mean(fact, pack.fact)}")
     return case
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from triage._conditions import failed_tests
-from triage._errors import InputError, did_you_mean
+from triage._errors import InputError, describe_key, did_you_mean
 from triage._results import FailedTest, RuleCheck, WhyNot
+from triage._text import needed, not_met, one_line, questions
 
 if TYPE_CHECKING:
     from triage._advisor import Advisor
@@ -17,7 +18,9 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
     """Why `route` is or is not recommended for `answers`. Raises InputError for an unknown route."""
     pack = advisor.pack
     if route not in pack.route:
-        raise InputError(f"unknown route '{route}'{did_you_mean(route, pack.route)}", field="route")
+        raise InputError(
+            f"unknown route {describe_key(route)}{did_you_mean(route, pack.route)}", field="route"
+        )
     case = advisor.case(answers)
     rec = advisor.recommend(case)
     title = pack.route[route].title
@@ -27,14 +30,10 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
     checks = [
         RuleCheck(
             rule=rule.id,
-            reason=" ".join(rule.reason.split()),
+            reason=one_line(rule.reason),
             fired=rule.id in fired,
             failed=[
-                FailedTest(
-                    fact=test.fact,
-                    needed=[answer for answer in pack.fact[test.fact].answers if answer in test.answers],
-                    given=case[test.fact],
-                )
+                FailedTest(fact=test.fact, needed=needed(pack, test), given=case[test.fact])
                 for test in failed_tests(pack.normal[rule.id], case)
             ],
         )
@@ -58,7 +57,7 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
         first = pack.route[rec.primary_route].title
         ahead = "" if rec.primary_route == route else f", but {first} comes first (more urgent)"
         explanation.append(f"{title} [{route}]: recommended{ahead}.")
-        explanation.extend(f"Rule '{check.rule}' applies: {check.reason}" for check in checks if check.fired)
+        explanation.extend(f"Applies: {check.reason} [rule {check.rule}]" for check in checks if check.fired)
         if route == pack.default_route:
             explanation.append("It applies because no other route is recommended.")
     else:
@@ -68,21 +67,16 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
             explanation.append(
                 f"It applies only when no other route is recommended, and these are: {others}."
             )
+        explanation.extend(f"Ruled out: {one_line(out.reason)} [rule {out.rule}]" for out in ruled_out)
         explanation.extend(
-            f"Ruled out by rule '{out.rule}': {' '.join(out.reason.split())}" for out in ruled_out
+            f"Applies, but the route is ruled out: {check.reason} [rule {check.rule}]"
+            if check.fired
+            else f"{not_met(pack, check.rule, case)} [rule {check.rule}]"
+            for check in checks
         )
-        for check in checks:
-            if check.fired:
-                explanation.append(f"Rule '{check.rule}' applies, but the route is ruled out.")
-            else:
-                lacking = "; ".join(
-                    f"'{test.fact}' is {test.given}, it needs {' or '.join(test.needed)}"
-                    for test in check.failed
-                )
-                explanation.append(f"Rule '{check.rule}' does not apply: {lacking}.")
         if could:
-            facts = f": {', '.join(depends_on)}" if depends_on else ""
-            explanation.append(f"It could still be recommended, depending on answers not yet known{facts}.")
+            unknown = f": {questions(pack, depends_on)}" if depends_on else "."
+            explanation.append(f"It could still be recommended, depending on answers not yet known{unknown}")
         else:
             explanation.append("No answers to the facts still unknown would make it recommended.")
     return WhyNot(

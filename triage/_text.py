@@ -1,0 +1,75 @@
+"""Text helpers shared by everything that prints for a person: line width, wrapping, the words for
+the focus route's status, and why a rule does not apply, said with the pack's questions (no ids)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from triage._conditions import failed_tests
+from triage._pack import Pack
+
+if TYPE_CHECKING:
+    from triage._conditions import Test  # a name pytest would try to collect from the doctests
+
+WIDTH = 88
+STATUS_WORDS = {
+    "recommended": "recommended",
+    "possible": "possible - it depends on answers not yet known",
+    "not_recommended": "not recommended",
+}
+"""The focus route's status (`RcdStatus.status`) in words."""
+
+
+def one_line(text: str) -> str:
+    """The text with its runs of white space (folded YAML, new lines) made single spaces."""
+    return " ".join(text.split())
+
+
+def wrap(text: str, indent: str = "  ", bullet: str = "- ") -> str:
+    """A bulleted paragraph wrapped to WIDTH, its continuation lines under the text."""
+    return textwrap.fill(
+        one_line(text),
+        width=WIDTH,
+        initial_indent=indent + bullet,
+        subsequent_indent=indent + " " * len(bullet),
+    )
+
+
+def needed(pack: Pack, test: Test) -> list[str]:
+    """The answers that satisfy a test, in the order of the fact's answers."""
+    return [answer for answer in pack.fact[test.fact].answers if answer in test.answers]
+
+
+def not_met(pack: Pack, rule_id: str, case: Mapping[str, str]) -> str:
+    """Why a rule does not apply to a case, with its reason and the questions answered otherwise.
+
+    >>> import triage
+    >>> pack = triage.load_pack(triage.default_pack_path())
+    >>> case = triage.Advisor(pack).case({"multiagency": "yes", "complex": "no"})
+    >>> print(wrap(not_met(pack, "rcd_complex", case), indent="", bullet=""))
+    It fits when the case is complex and two or more agencies are involved: an RCD may be
+    appropriate to explore its complexities together; here 'Is the case complex?' is
+    answered no, not yes.
+    """
+    lacking = "; ".join(
+        f"'{one_line(pack.fact[test.fact].question)}' is answered {case[test.fact]}, "
+        f"not {' or '.join(needed(pack, test))}"
+        for test in failed_tests(pack.normal[rule_id], case)
+    )
+    reason = one_line(pack.rule[rule_id].reason).rstrip(".")
+    first = reason.split(" ", 1)[0]
+    if first[1:].islower() or len(first) == 1:  # 'The case', 'A child' read on; 'RCD', 'CARM' do not
+        reason = reason[:1].lower() + reason[1:]
+    return f"It fits when {reason}; here {lacking}."
+
+
+def questions(pack: Pack, facts: Iterable[str]) -> str:
+    """The questions of some facts, one after another: "Is the case complex? Is the case stuck ...?"."""
+    return " ".join(one_line(pack.fact[fact].question) for fact in facts)
+
+
+def answer_change(pack: Pack, fact: str, old: str, new: str) -> str:
+    """A changed answer, with the question: "Is the case complex? no -> yes [complex]"."""
+    return f"{one_line(pack.fact[fact].question)} {old} -> {new} [{fact}]"
