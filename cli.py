@@ -214,12 +214,8 @@ def rules_list(as_json: bool, rules_dir: Path | None) -> None:
 @rules_option
 def rules_show(rule_id: str, as_json: bool, rules_dir: Path | None) -> None:
     """Show one rule: its condition, effect, reason and source."""
-    from triage._errors import did_you_mean
-
     pack = advisor_for(rules_dir).pack
-    if rule_id not in pack.rule:
-        raise InputError(f"unknown rule '{rule_id}'{did_you_mean(rule_id, pack.rule)}")
-    rule = pack.rule[rule_id]
+    rule = pack.find_rule(rule_id)
     data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
     if as_json:
         echo_json(data)

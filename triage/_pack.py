@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
 from triage._conditions import depth as condition_depth
-from triage._errors import PackError, did_you_mean
+from triage._errors import InputError, PackError, describe_key, did_you_mean
 
 UNKNOWN = "unknown"
 BINARY = ("yes", "no", UNKNOWN)
@@ -183,6 +183,19 @@ class Pack:
     def normal(self) -> dict[str, Normal]:
         """Each rule's condition in negation normal form, by rule id."""
         return {rule.id: normalise(rule.when, self.domains) for rule in self.rules}
+
+    def find_rule(self, rule_id: str) -> RuleSpec:
+        """The rule with this id, or an InputError with the closest id.
+
+        >>> load_pack(default_pack_path()).find_rule("rcd_complx").id
+        Traceback (most recent call last):
+        ...
+        triage._errors.InputError: unknown rule 'rcd_complx' (did you mean 'rcd_complex'?)
+        """
+        rule = self.rule.get(rule_id)
+        if rule is None:
+            raise InputError(f"unknown rule {describe_key(rule_id)}{did_you_mean(rule_id, self.rule)}")
+        return rule
 
     def cite(self, ref: SourceRef) -> str:
         """A citation in words: 'Title (date), section'."""
