@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -52,3 +54,26 @@ def edit(folder: Path, name: str, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"test setup: {old!r} not in {name}"
     path.write_text(text.replace(old, new, 1))
+
+
+def in_a_terminal(*args: str) -> tuple[int, str, str]:
+    """Run the console script with stderr on a pseudo-terminal: its exit code, stdout, and what
+    the terminal showed."""
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.run(
+            [console_script(), *args], stderr=secondary, stdout=subprocess.PIPE, timeout=60, check=False
+        )
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(primary)
+    return process.returncode, process.stdout.decode(), seen.decode()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import pty
 import signal
 import subprocess
 import time
@@ -14,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import console_script, run_cli
+from conftest import console_script, in_a_terminal, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import partial_answers
@@ -258,29 +256,9 @@ def test_a_progress_bar_shows_on_stderr_only_when_it_is_a_terminal(tmp_path: Pat
     source = tmp_path / "in.jsonl"
     source.write_text("{}\n" * 300)
     out = tmp_path / "out.jsonl"
-    primary, secondary = pty.openpty()
-    try:
-        process = subprocess.run(
-            [console_script(), "batch", str(source), "--out", str(out)],
-            stderr=secondary,
-            stdout=subprocess.PIPE,
-            timeout=60,
-            check=False,
-        )
-        os.close(secondary)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:  # the terminal closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(primary)
-    assert process.returncode == 0 and process.stdout == b""
-    assert b"assessing" in seen and b"100%" in seen
+    code, stdout, seen = in_a_terminal("batch", str(source), "--out", str(out))
+    assert code == 0 and stdout == ""
+    assert "assessing" in seen and "100%" in seen
     assert len(out.read_text().splitlines()) == 300
     quiet = run_cli("batch", str(source), "--out", str(tmp_path / "quiet.jsonl"))
     assert quiet.returncode == 0 and quiet.stderr == ""

@@ -4,8 +4,6 @@ exit 2, no traceback and no usage screen; `python -m triage` runs this package's
 from __future__ import annotations
 
 import json
-import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -13,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import console_script, run_cli
+from conftest import in_a_terminal, run_cli
 
 import cli
 import triage
@@ -87,31 +85,9 @@ def test_a_triage_error_in_a_command_is_still_one_line_and_exit_2() -> None:
     one_line_error(result.stderr, "unknown fact 'complx' (did you mean 'complex'?)")
 
 
-def in_a_terminal(*args: str) -> tuple[int, str]:
-    """Run the console script with stderr on a pseudo-terminal: its exit code and what it showed."""
-    primary, secondary = pty.openpty()
-    try:
-        process = subprocess.run(
-            [console_script(), *args], stderr=secondary, stdout=subprocess.PIPE, timeout=60, check=False
-        )
-        os.close(secondary)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:  # the terminal closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(primary)
-    assert process.stdout == b""
-    return process.returncode, seen.decode()
-
-
 def test_batch_of_a_missing_file_in_a_terminal_is_one_line(tmp_path: Path) -> None:
-    code, shown = in_a_terminal("batch", str(tmp_path / "missing.jsonl"))
+    code, stdout, shown = in_a_terminal("batch", str(tmp_path / "missing.jsonl"))
+    assert stdout == ""
     assert code == 2
     assert "Traceback" not in shown
     one_line_error(shown, "missing.jsonl: cannot read: No such file or directory")
@@ -120,10 +96,12 @@ def test_batch_of_a_missing_file_in_a_terminal_is_one_line(tmp_path: Path) -> No
 def test_batch_in_a_terminal_shows_no_bar_before_an_error(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("{}\n" * 50)
-    code, shown = in_a_terminal("batch", str(source), "--out", str(tmp_path / "no" / "out.jsonl"))
+    code, stdout, shown = in_a_terminal("batch", str(source), "--out", str(tmp_path / "no" / "out.jsonl"))
+    assert stdout == ""
     assert code == 2
     one_line_error(shown, "out.jsonl: cannot write")
-    code, shown = in_a_terminal("batch", str(tmp_path))
+    code, stdout, shown = in_a_terminal("batch", str(tmp_path))
+    assert stdout == ""
     assert code == 2
     one_line_error(shown, "cannot read: Is a directory")
 
