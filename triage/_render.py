@@ -24,6 +24,15 @@ def _check_pack(rec: Recommendation, pack: Pack) -> None:
         )
 
 
+def _focus_reasons_not_shown(rec: Recommendation, pack: Pack) -> tuple[list[str], str]:
+    """The focus route's status reasons not already given under the routes or the rule-outs (say
+    each reason once), and a pointer to the reasons above when some were."""
+    shown = {pack.rule[rule].reason for route in rec.routes for rule in route.rules}
+    shown.update(out.reason for out in rec.ruled_out)
+    reasons = [reason for reason in rec.rcd.reasons if reason not in shown]
+    return reasons, " (see the reasons above)" if len(reasons) < len(rec.rcd.reasons) else ""
+
+
 def render_text(rec: Recommendation, pack: Pack) -> str:
     """The Recommendation as text: what to do first, then the reasons, sources and open questions.
 
@@ -84,11 +93,7 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
         )
 
     lines.append("")
-    # Say each reason once: the rules' reasons are already under "Why" or "Ruled out".
-    shown = {pack.rule[rule].reason for route in rec.routes for rule in route.rules}
-    shown.update(out.reason for out in rec.ruled_out)
-    reasons = [reason for reason in rec.rcd.reasons if reason not in shown]
-    above = " (see the reasons above)" if len(reasons) < len(rec.rcd.reasons) else ""
+    reasons, above = _focus_reasons_not_shown(rec, pack)
     lines.append(f"{pack.route[pack.focus_route].title}: {STATUS_WORDS[rec.rcd.status]}{above}")
     lines.extend(wrap(reason) for reason in reasons)
 
@@ -176,8 +181,10 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
             f"(rule `{out.rule}`)"
             for out in rec.ruled_out
         )
-    lines += ["", f"### {focus}: {status}", ""]
-    lines.extend(f"- {one_line(reason)}" for reason in rec.rcd.reasons)
+    reasons, above = _focus_reasons_not_shown(rec, pack)
+    lines += ["", f"### {focus}: {status}{above}"]
+    if reasons:
+        lines += ["", *(f"- {one_line(reason)}" for reason in reasons)]
     if rec.advice:
         lines += ["", "### Notes", ""]
         lines.extend(f"- {one_line(note.text)} (rule `{note.rule}`)" for note in rec.advice)
