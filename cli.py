@@ -21,7 +21,7 @@ from click.exceptions import NoArgsIsHelpError
 import triage
 from triage import InputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
-from triage._case import MAX_INPUT_BYTES, parse_assignment, parse_json
+from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,14 +99,14 @@ def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple
     """Answers from --input (JSON object) then --fact ID=ANSWER (later ones win)."""
     answers: dict[str, Any] = {}
     if input_file is not None:
-        data = parse_json(
-            read_text(input_file), source="stdin" if input_file == "-" else input_file, keys="fact"
-        )
-        advisor.case(data)  # validates, naming the field
+        source = "stdin" if input_file == "-" else input_file
+        data = parse_json(read_text(input_file), source=source, keys="fact")
+        try:
+            advisor.case(data)  # validates, naming the field
+        except InputError as error:
+            raise InputError(f"{source}: {error}", field=error.field) from None
         answers.update(data)
-    for item in facts:
-        fact, answer = parse_assignment(item, advisor.pack)
-        answers[fact] = answer
+    answers.update(parse_assignments(facts, advisor.pack))
     return answers
 
 
@@ -426,7 +426,7 @@ def what_if(
     if changes:
         if max_changes is not None:
             raise click.UsageError("--max-changes is for what-if without --set")
-        result = advisor.what_if(answers, dict(parse_assignment(item, advisor.pack) for item in changes))
+        result = advisor.what_if(answers, parse_assignments(changes, advisor.pack, option="--set"))
         text = render_what_if(result, advisor.pack)
     else:
         limit = DEFAULT_CHANGES if max_changes is None else max_changes

@@ -138,3 +138,21 @@ def test_python_m_triage_without_its_command_line_says_so(tmp_path: Path) -> Non
     )
     assert result.returncode == 2 and result.stdout == ""
     one_line_error(result.stderr, f"the command line is missing ({tmp_path / 'cli.py'})")
+
+
+def test_a_fact_given_twice_on_the_command_line_is_refused() -> None:
+    # A later --fact must never silently replace an earlier answer, a safety answer least of all.
+    result = run_cli("assess", "--fact", "immediate_danger=yes", "--fact", "immediate_danger=no")
+    assert result.returncode == 2 and result.stdout == ""
+    one_line_error(result.stderr, "fact 'immediate_danger' is given twice (option --fact)")
+
+
+def test_answers_that_are_not_an_object_name_the_file_and_the_json_kind(tmp_path: Path) -> None:
+    for content, kind in (("[1]", "a list"), ("null", "null"), ('"x"', "'x'"), ("3", "a number")):
+        path = tmp_path / "answers.json"
+        path.write_text(content)
+        result = run_cli("assess", "--input", str(path))
+        assert result.returncode == 2
+        one_line_error(
+            result.stderr, f"{path}: the answers must be a JSON object of fact ids to answers, not {kind}"
+        )

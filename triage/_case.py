@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
@@ -39,9 +39,7 @@ def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
 def make_case(answers: Any, pack: Pack) -> Case:
     """Validate answers (fact id -> answer) against the pack. A fact left out is unknown."""
     if not isinstance(answers, Mapping):
-        raise InputError(
-            f"the answers must be a JSON object of fact ids to answers, not {type(answers).__name__}"
-        )
+        raise InputError(f"the answers must be a JSON object of fact ids to answers, not {describe(answers)}")
     case = dict.fromkeys(pack.domains, UNKNOWN)
     for fact, value in answers.items():
         if not isinstance(fact, str) or fact not in pack.fact:
@@ -108,3 +106,26 @@ def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:
         )
     one = make_case({fact: value}, pack)
     return fact, one[fact]
+
+
+def parse_assignments(items: Iterable[str], pack: Pack, *, option: str = "--fact") -> dict[str, str]:
+    """Several 'ID=ANSWER' to validated answers; a fact given twice is refused, even with the
+    same answer (a later answer must never silently replace an earlier one, a safety answer least
+    of all).
+
+    >>> from triage import default_pack_path, load_pack
+    >>> pack = load_pack(default_pack_path())
+    >>> parse_assignments(["complex=yes", "multiagency=no"], pack)
+    {'complex': 'yes', 'multiagency': 'no'}
+    >>> parse_assignments(["immediate_danger=yes", "immediate_danger=no"], pack)
+    Traceback (most recent call last):
+    ...
+    triage._errors.InputError: fact 'immediate_danger' is given twice (option --fact)
+    """
+    answers: dict[str, str] = {}
+    for item in items:
+        fact, answer = parse_assignment(item, pack)
+        if fact in answers:
+            raise InputError(f"fact {describe_key(fact)} is given twice (option {option})", field=fact)
+        answers[fact] = answer
+    return answers
