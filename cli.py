@@ -22,6 +22,7 @@ import triage
 from triage import InputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
+from triage._schema import SCHEMA_KINDS, json_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -350,11 +351,10 @@ def rules_picture(fmt: str, rules_dir: Path | None) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["input", "output", "pack"]))
+@click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 @rules_option
 def schema(kind: str, rules_dir: Path | None) -> None:
     """Print the JSON Schema of the input (answers), the output, or a pack file."""
-    from triage._schema import json_schema
 
     echo_json(json_schema(kind, advisor_for(rules_dir).pack))
 
