@@ -62,7 +62,6 @@ class Effects:
         ]
         """The rules that take effect, in the pack's order (advice only where its route applies)."""
         self.advice = [rule for rule in self.applied if rule.effect == "advice"]
-        self.recommend = [rule for rule in fired if rule.effect == "recommend"]
 
     @property
     def primary(self) -> str:

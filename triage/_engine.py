@@ -103,6 +103,25 @@ def _expression(normal: Normal, domains: Mapping[str, frozenset[str]]) -> dict[s
     return {"$and" if conjunction else "$or": parts}
 
 
+def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> int:
+    """How many alternative paths durable_rules builds for a condition: the size of the
+    disjunctive form of the very test `compile_ruleset` gives it (0 when it is left out)."""
+
+    def count(expression: dict[str, Any] | bool) -> int:
+        if isinstance(expression, bool):
+            return int(expression)
+        if "$or" in expression:
+            return sum(count(part) for part in expression["$or"])
+        if "$and" in expression:
+            product = 1
+            for part in expression["$and"]:
+                product *= count(part)
+            return product
+        return 1
+
+    return count(_expression(normal, domains))
+
+
 def compile_ruleset(pack: Pack) -> dict[str, Any]:
     """The durable_rules ruleset definition of a pack (rules that can never hold are left out)."""
     ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}

@@ -414,10 +414,14 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
                     f"unknown source '{ref.document}'{did_you_mean(ref.document, pack.sources)}",
                     field=f"routes[{route.id}].sources",
                 )
-    branches = 1  # the engine's always-true sentinel rule
+    # Imported here: the engine module needs Pack, so it cannot be imported at the top.
+    from triage._engine import engine_branches
+
     for rule in pack.rules:
         _check_rule(pack, rule, origin.get("rules"))
-        branches += engine_branches(normalise(rule.when, pack.domains), pack.domains)
+    branches = 1  # the engine's always-true sentinel rule
+    for rule in pack.rules:  # every rule checked first: normalising needs known facts and answers
+        branches += engine_branches(pack.normal[rule.id], pack.domains)
         if branches > MAX_ENGINE_BRANCHES:
             fail(
                 "rules",
@@ -469,25 +473,6 @@ def _check_rule(pack: Pack, rule: RuleSpec, file: str | None) -> None:
         fail(f"more than {MAX_LEAVES_PER_RULE} tests in one condition", "when")
     if condition_depth(rule.when) > MAX_DEPTH:
         fail(f"conditions nested deeper than {MAX_DEPTH} levels", "when")
-
-
-def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> int:
-    """How many alternative paths the engine builds for a condition (its DNF size)."""
-    from triage._conditions import And, Test
-
-    if isinstance(normal, Test):
-        return (
-            1
-            if len(domains[normal.fact] - normal.answers) <= len(normal.answers) or len(normal.answers) == 1
-            else len(normal.answers)
-        )
-    sizes = [engine_branches(part, domains) for part in normal.parts]
-    if isinstance(normal, And):
-        product = 1
-        for size in sizes:
-            product = min(product * size, MAX_ENGINE_BRANCHES + 1)
-        return product
-    return min(sum(sizes), MAX_ENGINE_BRANCHES + 1)
 
 
 def rule_facts(rule: RuleSpec) -> tuple[str, ...]:
