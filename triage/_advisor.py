@@ -92,6 +92,15 @@ class Advisor:
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
+        # Per route, most urgent first: the rules that recommend it and the rules that rule it out.
+        self._deciders = [
+            (
+                route.id,
+                frozenset(r.id for r in self.pack.rules if r.route == route.id and r.effect == "recommend"),
+                frozenset(r.id for r in self.pack.rules if r.route == route.id and r.effect == "rule_out"),
+            )
+            for route in self.pack.routes
+        ]
 
     @cached_property
     def engine(self) -> str:
@@ -119,6 +128,20 @@ class Advisor:
         A fact left out is unknown. Raises InputError for an unknown fact id or a bad answer.
         """
         return self.recommend(self.case(answers))
+
+    def primary_route(self, answers: Any) -> str:
+        """Only the primary route of a case: the same as `assess(answers).primary_route`, validated
+        and matched by the same rules engine, without building the rest of the answer (for programs
+        that route cases and need nothing else). Raises InputError as `assess` does.
+
+        >>> Advisor().primary_route({"immediate_danger": "yes"})
+        'emergency_response'
+        """
+        matched = self.matcher.matches(self.case(answers))
+        for route, recommend, rule_out in self._deciders:
+            if not matched.isdisjoint(recommend) and matched.isdisjoint(rule_out):
+                return route
+        return self.pack.default_route
 
     def recommend(self, case: Case) -> Recommendation:
         """The advice for a validated case (see `case`)."""
