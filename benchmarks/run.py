@@ -385,7 +385,10 @@ def measure_peers(advisor: triage.Advisor, cases: list[tuple[str, dict[str, str]
     peers get the full case (every fact, unknown explicit) made before the clock starts."""
     candidates, missing = build_peers()
     full = [(answers, advisor.case(answers)) for _kind, answers in cases]
-    check_peers({**candidates, "primary_route": advisor.primary_route}, [case for _, case in full])
+    check_peers(candidates, [case for _, case in full])
+    for answers, _case in full[:PEER_CHECK_CASES]:
+        if advisor.primary_route(answers) != advisor.assess(answers).primary_route:
+            raise SystemExit(f"Advisor.primary_route disagrees with Advisor.assess for {answers}")
     parts: dict[str, Callable[[dict[str, str], dict[str, str]], object]] = {
         "assess": lambda answers, _case: advisor.assess(answers),
         "primary_route": lambda answers, _case: advisor.primary_route(answers),
