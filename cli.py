@@ -22,6 +22,7 @@ import triage
 from triage import InputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
+from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -167,7 +168,7 @@ def assess(
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
     if output_format == "json":
-        echo_json(rec.model_dump(mode="json"))
+        echo_json(plain_data(rec))  # rec.model_dump(mode="json"), without building pydantic's serializer
     else:
         render = triage.render_markdown if output_format == "markdown" else triage.render_text
         click.echo(render(rec, advisor.pack))

@@ -27,6 +27,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
+from triage._plain import made
 from triage._text import not_met, questions
 from triage._version import __version__
 
@@ -92,6 +93,10 @@ class Advisor:
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
+        self._route_text = {
+            route.id: (route.title, route.next_steps, [self.pack.contact_line(c) for c in route.contacts])
+            for route in self.pack.routes
+        }
         # Per route, most urgent first: the rules that recommend it and the rules that rule it out.
         self._deciders = [
             (
@@ -150,24 +155,35 @@ class Advisor:
         analysis = self.analysis
         outlook = analysis.outlook(case)
         primary = effects.primary
-        return Recommendation(
+        # Every value below is already of its field's type (made by the library from the validated
+        # pack and case), so the models are built without validating it again (see _plain).
+        return made(
+            Recommendation,
             primary_route=primary,
             routes=[
-                RouteAdvice(
+                made(
+                    RouteAdvice,
                     id=route_id,
-                    title=pack.route[route_id].title,
-                    next_steps=list(pack.route[route_id].next_steps),
-                    contacts=[pack.contact_line(c) for c in pack.route[route_id].contacts],
+                    title=title,
+                    next_steps=list(next_steps),
+                    contacts=list(contacts),
                     rules=[rule.id for rule in rules],
                 )
                 for route_id, rules in effects.routes.items()
+                for title, next_steps, contacts in (self._route_text[route_id],)
             ],
-            ruled_out=[RuledOut(route=r.route or "", rule=r.id, reason=r.reason) for r in effects.ruled_out],
+            ruled_out=[
+                made(RuledOut, route=rule.route or "", rule=rule.id, reason=rule.reason)
+                for rule in effects.ruled_out
+            ],
             rcd=self._focus_status(case, effects),
             provisional=outlook.primaries != {primary},
-            questions=[OpenQuestion(fact=f, question=pack.fact[f].question) for f in outlook.questions],
+            questions=[
+                made(OpenQuestion, fact=fact, question=pack.fact[fact].question) for fact in outlook.questions
+            ],
             fired_rules=[
-                FiredRule(
+                made(
+                    FiredRule,
                     id=rule.id,
                     effect=rule.effect,
                     route=rule.route or rule.requires_route,
@@ -176,9 +192,10 @@ class Advisor:
                 )
                 for rule in effects.applied
             ],
-            advice=[Advice(text=rule.text or "", rule=rule.id) for rule in effects.advice],
+            advice=[made(Advice, text=rule.text or "", rule=rule.id) for rule in effects.advice],
             notice=pack.notice,
-            audit=Audit(
+            audit=made(
+                Audit,
                 pack=pack.id,
                 pack_version=pack.version,
                 pack_sha256=pack.sha256,
@@ -229,19 +246,19 @@ class Advisor:
             reasons = [rule.reason for rule in effects.routes[focus]]
             if effects.primary != focus:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
-            return RcdStatus(status="recommended", reasons=reasons)
+            return made(RcdStatus, status="recommended", reasons=reasons)
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_recommend(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
-            return RcdStatus(status="possible", reasons=reasons)
+            return made(RcdStatus, status="possible", reasons=reasons)
         if not reasons:
             reasons.extend(
                 not_met(pack, rule.id, case)
                 for rule in pack.rules
                 if rule.effect == "recommend" and rule.route == focus
             )
-        return RcdStatus(status="not_recommended", reasons=reasons)
+        return made(RcdStatus, status="not_recommended", reasons=reasons)
 
 
 _default: Advisor | None = None

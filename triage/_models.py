@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+# defer_build: the library builds these answers itself (see _advisor) and the command line writes
+# them with `plain_data`, so pydantic's validators and its plugin lookup stay off the start path.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 Effect = Literal["recommend", "rule_out", "advice"]
 RcdStatusValue = Literal["recommended", "possible", "not_recommended"]

@@ -41,7 +41,8 @@ MAX_DEPTH = 8
 MAX_ENGINE_BRANCHES = 480
 MAX_ANSWERS = 16
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+# defer_build: see _conditions.
+_STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 Id = Field(pattern=ID_PATTERN)
 
 
