@@ -22,6 +22,7 @@ import triage
 from triage import InputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
+from triage._pack_cache import load_pack_cached
 from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
 
@@ -75,7 +76,9 @@ def json_option(func: F) -> F:
 
 
 def advisor_for(rules_dir: Path | None) -> triage.Advisor:
-    return triage.Advisor(rules_dir)
+    """The Advisor of a pack folder (the default pack when None), its validated pack cached by
+    content hash (see triage/_pack_cache.py; `rules check` always validates in full)."""
+    return triage.Advisor(load_pack_cached(rules_dir or triage.default_pack_path()))
 
 
 def read_text(source: str) -> str:
