@@ -221,8 +221,22 @@ def has_command(script: Path, *words: str) -> bool:
     return run([str(script), *words, "--help"]).returncode == 0
 
 
+def byte_compile() -> None:
+    """Byte-compile triage and the installed cli.py, as installing a wheel does: an editable install
+    (or PYTHONDONTWRITEBYTECODE) would otherwise compile their sources on every start, which the
+    floor's installed packages never do."""
+    import compileall
+    import importlib.util
+
+    compileall.compile_dir(str(Path(triage.__file__).parent), quiet=1)
+    spec = importlib.util.find_spec("cli")
+    if spec is not None and spec.origin is not None:
+        compileall.compile_file(spec.origin, quiet=1)
+
+
 def measure_cli(script: Path, settings: Settings, report: Report) -> None:
     """`triage assess --fact ... --json` against the import floor of a click+pydantic+PyYAML program."""
+    byte_compile()
     floor = [sys.executable, "-c", "import click, yaml; from pydantic import BaseModel"]
     assess = [str(script), "assess", "--fact", "complex=yes", "--fact", "multiagency=yes", "--json"]
     checked = run(assess)

@@ -22,7 +22,6 @@ import io
 import os
 import pickle
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +138,8 @@ def _read(entry: Path, header: bytes) -> PackDocument | None:
 
 def _write(entry: Path, data: bytes) -> None:
     """Writes the entry whole or not at all; a cache that cannot be written is no error."""
+    import tempfile  # only on a miss: its import costs every start a few milliseconds
+
     with contextlib.suppress(OSError):
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _own(entry.parent.stat()):
