@@ -1,5 +1,7 @@
 """The answer: `Recommendation` and its parts. Its JSON (`model_dump(mode="json")`) is public API."""
 
+from __future__ import annotations
+
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

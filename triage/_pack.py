@@ -6,6 +6,8 @@ all of them, each key in one file. Loading refuses anything that could execute c
 only plain YAML (no tags, no aliases), bounded sizes, and every reference checked.
 """
 
+from __future__ import annotations
+
 import hashlib
 import re
 from collections.abc import Mapping
