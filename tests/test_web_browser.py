@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ FLAGS = [
 ]
 SCENARIOS = load_scenarios()
 
-if not os.path.exists(CHROMIUM):
+if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
         pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver", pytrace=False)
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
