@@ -259,3 +259,15 @@ def test_serve_help_names_the_defaults() -> None:
     result = run_cli("serve", "--help")
     assert result.returncode == 0
     assert "127.0.0.1" in result.stdout
+
+
+def test_readme_curl_example_is_real(client: TestClient) -> None:
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(
+        r"^\$ curl -s http://127\.0\.0\.1:8000(\S+) -d '(.*?)' \| head -c (\d+)\n(.*)$", readme, re.M
+    )
+    assert found is not None
+    path, body, size, shown = found.groups()
+    response = client.post(path, content=body)
+    assert response.status_code == 200
+    assert response.text[: int(size)] == shown
