@@ -109,3 +109,14 @@ def test_why_not_without_a_route_is_an_error_page(client: TestClient) -> None:
     response = post_form(client, "/why-not", [("answered", "complex=yes")])
     assert response.status_code == 422
     assert "choose a route" in response.text
+
+
+def test_no_asset_from_another_site(client: TestClient) -> None:
+    pages = [client.get("/").text, client.post("/question").text, walk(client, SCENARIOS[0]["facts"])[1]]
+    for html in pages:
+        for link in re.findall(r'\s(?:src|href|action)="([^"]*)"', html):
+            assert link.startswith(("/", "#", "mailto:")), link
+    for asset in ("/static/style.css", "/static/app.js"):
+        text = client.get(asset).text
+        assert "http" not in text
+        assert "url(" not in text
