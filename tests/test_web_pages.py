@@ -120,3 +120,12 @@ def test_no_asset_from_another_site(client: TestClient) -> None:
         text = client.get(asset).text
         assert "http" not in text
         assert "url(" not in text
+
+
+def test_back_asks_the_last_question_again_with_its_answer_selected(client: TestClient) -> None:
+    given = [("answered", "immediate_danger=no"), ("answered", "unreported_harm_concern=unknown")]
+    html = post_form(client, "/question", [*given, ("back", "1")]).text
+    assert 'name="asking" value="unreported_harm_concern"' in html
+    assert re.search(r'value="unknown" checked', html)
+    assert hidden_answers(html) == given[:1]
+    assert "Question 2;" in html

@@ -107,14 +107,13 @@ async def question(request: Request) -> Response:
     """Start, answer the question asked, or go back one; then the next question or the advice."""
     interview, fields = await interview_of(request)
     form = dict(fields)
-    chosen = None
     if "back" in form:
-        undone = interview.undo()
-        if undone is None:
+        if not interview.asked:
             return RedirectResponse("/", status_code=303)
-        chosen = dict(fields[::-1]).get(STATE, "").partition("=")[2]  # the answer taken back
-        asking = interview.question(undone)
-        return question_page(request, interview, asking, chosen=chosen)
+        last = interview.asked[-1]
+        taken_back = interview.answers[last]  # shown selected when the question is asked again
+        interview.undo()
+        return question_page(request, interview, interview.question(last), chosen=taken_back)
     asked = form.get("asking")
     if asked is not None:
         if asked not in form:
