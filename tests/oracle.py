@@ -61,14 +61,13 @@ def routes(f: Mapping[str, str]) -> list[str]:
         found.append("emergency_response")
     if not n("unreported_harm_concern") or u("immediate_danger"):
         found.append("child_protection_referral")
-    if (
-        y("agency_not_responding") or (y("professional_disagreement") and y("direct_resolution_tried"))
-    ) and not y("within_one_agency"):
+    if (y("agency_not_responding") or y("professional_disagreement")) and not y("within_one_agency"):
         found.append("multiagency_escalation")
     if y("decision_sought"):
         found.append("decision_forum")
     if (
-        ((y("significant_harm") or y("carm_harm") or y("effective_practice")) and y("interagency_learning"))
+        ((y("significant_harm") or y("carm_harm")) and not n("interagency_learning"))
+        or (y("effective_practice") and y("interagency_learning"))
         or (y("child_died") and not n("interagency_learning"))
         or (y("child_died") and y("looked_after"))
     ):
@@ -149,20 +148,27 @@ FORUM_NOTES = {
 
 def notes(f: Mapping[str, str]) -> set[str]:
     """The advice notes (rule ids) of a case: DOMAIN.md's "Advice notes" list, then the notes that
-    name the decision forum (its `decision_forum` route) and the note on a known reason for drift."""
+    name the decision forum (its `decision_forum` route), the note on a known reason for drift,
+    raising a matter within one agency, and a new concern during an RCD (its route 6)."""
     found = routes(f)
     rcd = "reflective_case_discussion" in found
     raised = f["professional_disagreement"] == "yes" or f["agency_not_responding"] == "yes"
     expected = set()
     if rcd and f["manager_consulted"] != "yes":
         expected.add("advice_consult_manager")
-    if raised and f["direct_resolution_tried"] != "yes":
-        within = f["within_one_agency"] == "yes"
-        expected.add("advice_raise_directly_within_agency" if within else "advice_raise_directly")
+    if "multiagency_escalation" in found:
+        tried = f["direct_resolution_tried"] == "yes"
+        expected.add("advice_escalation_next_stage" if tried else "advice_escalation_stage_one")
+    if raised and f["within_one_agency"] == "yes" and f["direct_resolution_tried"] != "yes":
+        expected.add("advice_raise_directly_within_agency")
     if f["decision_sought"] == "yes" and rcd:
         expected.add("advice_rcd_not_decision")
+    if "learning_review_notification" in found and rcd:
+        expected.add("advice_lr_rcd_timing")
     if f["child_died"] == "yes":
         expected.add("advice_child_died")
+    if f["child_died"] == "yes" and f["looked_after"] == "yes":
+        expected.add("advice_looked_after_death")
     # Precautionary: the referral is recommended, but not because of a known concern.
     if "child_protection_referral" in found and f["unreported_harm_concern"] != "yes":
         expected.add("advice_referral_precautionary")
@@ -172,4 +178,62 @@ def notes(f: Mapping[str, str]) -> set[str]:
         expected |= {FORUM_NOTES[f["plan_status"]], "advice_reporter"}
     if f["not_progressing"] == "yes" and f["drift_reason_known"] == "yes":
         expected.add("advice_known_drift_reason")
+    if rcd:
+        expected.add("advice_rcd_new_concern")
     return expected
+
+
+# --- the three lists of open questions (DESIGN.md), by brute force over every completion --------
+
+ROUTE_NOTES = {
+    "multiagency_escalation": {"advice_escalation_stage_one", "advice_escalation_next_stage"},
+    "decision_forum": {*FORUM_NOTES.values(), "advice_reporter"},
+    "learning_review_notification": {"advice_looked_after_death", "advice_lr_rcd_timing"},
+    "reflective_case_discussion": {
+        "advice_consult_manager",
+        "advice_rcd_not_decision",
+        "advice_rcd_new_concern",
+    },
+    "single_agency_route": {"advice_raise_directly_within_agency"},
+    "child_protection_referral": {"advice_referral_precautionary"},
+}
+"""The notes that belong to a route (shown only when it is recommended): its own advice."""
+
+
+def own_advice(f: Mapping[str, str]) -> tuple[str, frozenset[str]]:
+    """The primary route and the notes of its own advice."""
+    route = primary(f)
+    return route, frozenset(notes(f) & ROUTE_NOTES.get(route, set()))
+
+
+def answers_of(fact: str) -> tuple[str, ...]:
+    return PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no")
+
+
+def can_change(f: Mapping[str, str], fact: str, outcome) -> bool:  # type: ignore[no-untyped-def]
+    """Some completion of the other unknowns in which answering `fact` gives different outcomes."""
+    return any(
+        len({outcome({**c, fact: value}) for value in answers_of(fact)}) > 1
+        for c in completions({**f, fact: "answered below"})
+    )
+
+
+def question_lists(f: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The open questions as (fact, changes), in DESIGN.md's three lists, in order."""
+    unknown = [k for k in (*BINARY_FACTS, "plan_status") if f[k] == "unknown"]
+    first = question_order(f)
+    found = [(fact, "primary_route") for fact in first]
+    if primary(f) in SAFETY_ROUTES and all(primary(c) in SAFETY_ROUTES for c in completions(f)):
+        return found
+    second = [
+        k
+        for k in unknown
+        if k not in first and can_change(f, k, lambda c: "reflective_case_discussion" in routes(c))
+    ]
+    found += [(fact, "focus_route") for fact in second]
+    found += [
+        (k, "next_steps")
+        for k in unknown
+        if k not in first and k not in second and can_change(f, k, own_advice)
+    ]
+    return found

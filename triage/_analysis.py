@@ -8,12 +8,15 @@ since answering a question means giving a real answer).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
 from triage._diagram import Diagrams, Restricted
+from triage._models import Changes
 from triage._pack import UNKNOWN, Pack
 
 RESTRICT_CACHE_SIZE = 1024
@@ -25,8 +28,15 @@ class Outlook:
 
     primaries: frozenset[str]
     """Every primary route some answers to the unknown facts would give."""
-    questions: tuple[str, ...]
-    """Unknown facts whose answer could change the primary route, most decisive first."""
+    questions: tuple[tuple[str, Changes], ...]
+    """The open questions (fact, what it could change), in the order to ask them: those that can
+    change the primary route (safety first, then by urgency), then the focus route, then the
+    primary route's own advice."""
+
+    @property
+    def decisive(self) -> tuple[str, ...]:
+        """The unknown facts whose answer could change the primary route, in asking order."""
+        return tuple(fact for fact, changes in self.questions if changes == "primary_route")
 
 
 class Analysis:
@@ -54,6 +64,14 @@ class Analysis:
         # "Is R the primary route?" per route, most urgent first: a fact's question is as urgent as
         # the most urgent route whose being primary its answer can change.
         self.is_primary = {route.id: self.diagrams.indicator(primary, route.id) for route in pack.routes}
+        self.safety_routes = frozenset(route.id for route in pack.routes if route.safety)
+        # The primary route with the notes of its own advice (those that require it): an answer
+        # that changes only this changes the primary route's next steps.
+        own = self.diagrams.terminal((pack.default_route, frozenset()))
+        for route in reversed(pack.routes):
+            if route.id != pack.default_route:
+                own = self.diagrams.ite(self.recommended[route.id], self._own_advice(route.id), own)
+        self.own_advice = own
         self._support: dict[int, tuple[str, ...]] = {}
         self._restricted: dict[tuple[int | str, ...], Restricted] = {}
 
@@ -68,6 +86,15 @@ class Analysis:
         for part in parts[1:]:
             result = d.conjoin(result, part) if isinstance(normal, And) else d.disjoin(result, part)
         return result
+
+    def _own_advice(self, route: str) -> int:
+        """The diagram of (route, the notes that require it and hold)."""
+        d = self.diagrams
+        own = d.terminal((route, frozenset()))
+        for rule in self.pack.rules:
+            if rule.effect == "advice" and rule.requires_route == route:
+                own = d.combine(own, self.rule[rule.id], partial(_add, rule.id))
+        return own
 
     def _recommended(self, route: str) -> int:
         d = self.diagrams
@@ -110,13 +137,36 @@ class Analysis:
 
         return self.diagrams.restrict(root, fixed, real.__getitem__)
 
-    def outlook(self, case: Case) -> Outlook:
-        """The primary routes the unknown facts could still lead to, and the questions that matter."""
-        restricted = self.restrict(self.primary, case)
-        primaries = frozenset(str(route) for route in restricted.outcomes)
-        return Outlook(primaries=primaries, questions=self.rank_questions(case, primaries))
+    def outlook(self, case: Case, held: Collection[str] = ()) -> Outlook:
+        """The primary routes the unknown facts could still lead to, and the open questions.
 
-    def rank_questions(self, case: Case, primaries: Collection[str]) -> tuple[str, ...]:
+        Facts in `held` stay as answered even when unknown (see `restrict`)."""
+        restricted = self.restrict(self.primary, case, held)
+        primaries = frozenset(str(route) for route in restricted.outcomes)
+        decisive = self.rank_questions(case, primaries, held)
+        found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
+        now = self.diagrams.evaluate(self.primary, self._value_of(case))
+        if now not in self.safety_routes or not primaries <= self.safety_routes:
+            # Not a settled safety route: the questions that could still change whether the focus
+            # route applies, then those that change the primary route's own advice.
+            seen = set(decisive)
+            lists: tuple[tuple[int, Changes], ...] = (
+                (self.recommended[self.pack.focus_route], "focus_route"),
+                (self.own_advice, "next_steps"),
+            )
+            for root, changes in lists:
+                more = [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
+                found.extend((fact, changes) for fact in more if fact not in seen)
+                seen.update(more)
+        return Outlook(primaries=primaries, questions=tuple(found))
+
+    def _value_of(self, case: Case) -> Callable[[int], int]:
+        facts, index = self.facts, self._answer_index
+        return lambda var: index[var][case[facts[var]]]
+
+    def rank_questions(
+        self, case: Case, primaries: Collection[str], held: Collection[str] = ()
+    ) -> tuple[str, ...]:
         """The unknown facts whose answer can change the primary route: safety facts first, then by
         the urgency of the most urgent route whose being primary the answer can change, then in
         the pack's order. `primaries` are the routes the unknown facts can still lead to (only
@@ -124,7 +174,7 @@ class Analysis:
         urgency: dict[int, int] = {}
         for rank, route in enumerate(self.pack.routes):
             if route.id in primaries:
-                for var in self.restrict(self.is_primary[route.id], case).variables:
+                for var in self.restrict(self.is_primary[route.id], case, held).variables:
                     urgency.setdefault(var, rank)
         facts = self.pack.facts
         return tuple(
@@ -136,3 +186,9 @@ class Analysis:
         """Whether some answers to the unknown facts recommend `route`, and the facts that matter."""
         restricted = self.restrict(self.recommended[route], case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
+
+
+def _add(note: str, notes: Any, holds: Hashable) -> Hashable:
+    """(route, notes) with `note` added when `holds`."""
+    route, got = notes
+    return (route, got | {note}) if holds is True else notes

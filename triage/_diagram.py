@@ -110,6 +110,40 @@ class Diagrams:
         self._ite[key] = result
         return result
 
+    def combine(self, a: int, b: int, join: Callable[[Hashable, Hashable], Hashable]) -> int:
+        """The diagram whose value is join(value of `a`, value of `b`) for every assignment."""
+        memo: dict[tuple[int, int], int] = {}
+        var_at, kids_at = self._var, self._kids
+
+        def walk(x: int, y: int) -> int:
+            found = memo.get((x, y))
+            if found is None:
+                if var_at[x] == _TERMINAL and var_at[y] == _TERMINAL:
+                    found = self.terminal(join(self._value[x], self._value[y]))
+                else:
+                    var = min(self._top(x), self._top(y))
+                    found = self.node(
+                        var,
+                        tuple(
+                            walk(
+                                kids_at[x][v] if var_at[x] == var else x,
+                                kids_at[y][v] if var_at[y] == var else y,
+                            )
+                            for v in range(self.arity[var])
+                        ),
+                    )
+                memo[(x, y)] = found
+            return found
+
+        return walk(a, b)
+
+    def evaluate(self, root: int, value_of: Callable[[int], int]) -> Hashable:
+        """The terminal value `root` gives when each variable takes `value_of(var)`."""
+        node = root
+        while self._var[node] != _TERMINAL:
+            node = self._kids[node][value_of(self._var[node])]
+        return self._value[node]
+
     def conjoin(self, a: int, b: int) -> int:
         return self.ite(a, b, self.false)
 

@@ -1,10 +1,11 @@
-"""The interview: one question at a time, only while an answer can still change the primary route.
+"""The interview: one question at a time, while an answer can still change the advice.
 
-It asks the facts of the current `Recommendation.questions`, in that order (safety first), and
-among them only those the primary route still depends on once the answers given so far are held:
-an answer 'unknown' (or a skipped question) is final, so a fact is never asked twice, and a
-question that only matters if an unknown answer became known is not asked. It stops when no
-question left can change the primary route.
+It asks the facts of the current `Recommendation.questions` in their order (those that can change
+the primary route, safety first; then whether the focus route applies; then the primary route's
+own advice), and among them only those still open once the answers given so far are held: an
+answer 'unknown' (or a skipped question) is final, so a fact is never asked twice, and a question
+that only matters if an unknown answer became known is not asked. It stops when none is left, and
+at once when a safety route is settled.
 """
 
 from __future__ import annotations
@@ -69,14 +70,17 @@ class Interview:
         return self.advisor.case(self.answers)
 
     def next_question(self) -> Question | None:
-        """The next question to ask, or None when no answer left could change the primary route."""
+        """The next question to ask, or None when no open question is left.
+
+        It is the first of the current `Recommendation.questions` (the three lists, in order) that
+        is not answered yet and still open once the answers given so far are held: an answer
+        'unknown' is final, so a safety route it settles ends the interview at once."""
         analysis = self.advisor.analysis
         case = self.case()
         held = self.answers
-        live = analysis.restrict(analysis.primary, case, held=held).variables
-        live_facts = {analysis.facts[var] for var in live}
-        for fact in analysis.outlook(case).questions:
-            if fact in live_facts and fact not in held:
+        live = {fact for fact, _ in analysis.outlook(case, held=held).questions}
+        for fact, _ in analysis.outlook(case).questions:
+            if fact in live:
                 return self.question(fact)
         return None
 
@@ -175,5 +179,5 @@ def converse(
         count = len(interview.asked)
         held = " while the answers 'unknown' stay unknown" if UNKNOWN in interview.answers.values() else ""
         done = f"Done after {count} question{'' if count == 1 else 's'}: "
-        tell(textwrap.fill(f"{done}no other answer can change the primary route{held}.", width=WIDTH))
+        tell(textwrap.fill(f"{done}no answer left could change the advice{held}.", width=WIDTH))
     return interview.recommendation()
