@@ -149,7 +149,7 @@ FORUM_NOTES = {
 def notes(f: Mapping[str, str]) -> set[str]:
     """The advice notes (rule ids) of a case: DOMAIN.md's "Advice notes" list, then the notes that
     name the decision forum (its `decision_forum` route), the note on a known reason for drift,
-    raising a matter within one agency, and a new concern during an RCD (its route 6)."""
+    and raising a matter within one agency."""
     found = routes(f)
     rcd = "reflective_case_discussion" in found
     raised = f["professional_disagreement"] == "yes" or f["agency_not_responding"] == "yes"
@@ -178,8 +178,6 @@ def notes(f: Mapping[str, str]) -> set[str]:
         expected |= {FORUM_NOTES[f["plan_status"]], "advice_reporter"}
     if f["not_progressing"] == "yes" and f["drift_reason_known"] == "yes":
         expected.add("advice_known_drift_reason")
-    if rcd:
-        expected.add("advice_rcd_new_concern")
     return expected
 
 
