@@ -98,12 +98,6 @@ LOAD_ERRORS = {
         "",
         ["major_not_for_one", "reason"],
     ),
-    "rule without a source": (
-        "rules.yaml",
-        '    source: {document: handbook, section: "2.2"}\n',
-        "",
-        ["major_not_for_one", "source"],
-    ),
     "duplicate rule id": (
         "rules.yaml",
         "id: major_not_for_one",
@@ -286,6 +280,30 @@ def test_a_blank_reason_is_an_error(toy: Path) -> None:
     finding = only(triage.check_pack(toy), "no_reason")
     assert finding.rule == "major_not_for_one" and "blank reason" in finding.message
     assert cli_check(toy)[0] == 1
+
+
+def test_a_rule_with_no_source_is_an_error_naming_the_rule(toy: Path) -> None:
+    edit(
+        toy,
+        "rules.yaml",
+        '    reason: One user is not a major incident.\n    source: {document: handbook, section: "2.2"}\n',
+        "    reason: One user is not a major incident.\n",
+    )
+    finding = only(triage.check_pack(toy), "no_source")
+    assert finding.severity == "error" and finding.rule == "major_not_for_one"
+    code, lines = cli_check(toy)
+    assert code == 1 and any("no source" in line for line in lines)
+
+
+def test_a_blank_source_section_is_an_error(toy: Path) -> None:
+    edit(
+        toy,
+        "rules.yaml",
+        'source: {document: handbook, section: "2.2"}',
+        'source: {document: handbook, section: " "}',
+    )
+    finding = only(triage.check_pack(toy), "no_source")
+    assert finding.rule == "major_not_for_one" and "blank source section" in finding.message
 
 
 def test_the_same_rule_twice_under_another_id_is_an_error(toy: Path) -> None:
