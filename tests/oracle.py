@@ -193,15 +193,18 @@ ROUTE_NOTES = {
         "advice_rcd_new_concern",
     },
     "single_agency_route": {"advice_raise_directly_within_agency"},
-    "child_protection_referral": {"advice_referral_precautionary"},
+    "child_protection_referral": {"advice_referral_precautionary", "advice_danger_unknown"},
 }
 """The notes that belong to a route (shown only when it is recommended): its own advice."""
 
 
-def own_advice(f: Mapping[str, str]) -> tuple[str, frozenset[str]]:
-    """The primary route and the notes of its own advice."""
-    route = primary(f)
-    return route, frozenset(notes(f) & ROUTE_NOTES.get(route, set()))
+def own_advice(route: str):  # type: ignore[no-untyped-def]
+    """The notes of `route`'s own advice while it is the primary route (None when it is not)."""
+
+    def outcome(f: Mapping[str, str]) -> frozenset[str] | None:
+        return frozenset(notes(f) & ROUTE_NOTES.get(route, set())) if primary(f) == route else None
+
+    return outcome
 
 
 def answers_of(fact: str) -> tuple[str, ...]:
@@ -232,6 +235,6 @@ def question_lists(f: Mapping[str, str]) -> list[tuple[str, str]]:
     found += [
         (k, "next_steps")
         for k in unknown
-        if k not in first and k not in second and can_change(f, k, own_advice)
+        if k not in first and k not in second and can_change(f, k, own_advice(primary(f)))
     ]
     return found

@@ -53,7 +53,6 @@ def test_a_disagreement_question_comes_before_learning_review_questions(advisor:
         ("professional_disagreement", "primary_route"),
         ("child_died", "primary_route"),
         ("interagency_learning", "primary_route"),
-        ("direct_resolution_tried", "next_steps"),
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import cast
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
@@ -65,13 +65,13 @@ class Analysis:
         # the most urgent route whose being primary its answer can change.
         self.is_primary = {route.id: self.diagrams.indicator(primary, route.id) for route in pack.routes}
         self.safety_routes = frozenset(route.id for route in pack.routes if route.safety)
-        # The primary route with the notes of its own advice (those that require it): an answer
-        # that changes only this changes the primary route's next steps.
-        own = self.diagrams.terminal((pack.default_route, frozenset()))
-        for route in reversed(pack.routes):
-            if route.id != pack.default_route:
-                own = self.diagrams.ite(self.recommended[route.id], self._own_advice(route.id), own)
-        self.own_advice = own
+        # Per route R: while R is the primary route, the notes of its own advice (those that
+        # require it); otherwise nothing. An answer that changes only this changes R's next steps.
+        none = self.diagrams.terminal(None)
+        self.own_advice = {
+            route.id: self.diagrams.ite(self.is_primary[route.id], self._own_advice(route.id), none)
+            for route in pack.routes
+        }
         self._support: dict[int, tuple[str, ...]] = {}
         self._restricted: dict[tuple[int | str, ...], Restricted] = {}
 
@@ -88,9 +88,9 @@ class Analysis:
         return result
 
     def _own_advice(self, route: str) -> int:
-        """The diagram of (route, the notes that require it and hold)."""
+        """The diagram of the notes that require `route` and hold."""
         d = self.diagrams
-        own = d.terminal((route, frozenset()))
+        own = d.terminal(frozenset())
         for rule in self.pack.rules:
             if rule.effect == "advice" and rule.requires_route == route:
                 own = d.combine(own, self.rule[rule.id], partial(_add, rule.id))
@@ -152,7 +152,7 @@ class Analysis:
             seen = set(decisive)
             lists: tuple[tuple[int, Changes], ...] = (
                 (self.recommended[self.pack.focus_route], "focus_route"),
-                (self.own_advice, "next_steps"),
+                (self.own_advice[str(now)], "next_steps"),
             )
             for root, changes in lists:
                 more = [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
@@ -188,7 +188,6 @@ class Analysis:
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
 
 
-def _add(note: str, notes: Any, holds: Hashable) -> Hashable:
-    """(route, notes) with `note` added when `holds`."""
-    route, got = notes
-    return (route, got | {note}) if holds is True else notes
+def _add(note: str, notes: Hashable, holds: Hashable) -> Hashable:
+    """The notes, with `note` added when it `holds`."""
+    return frozenset((note, *cast("frozenset[str]", notes))) if holds is True else notes

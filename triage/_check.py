@@ -114,11 +114,11 @@ def check_pack(pack: Pack | str | Path) -> CheckReport:
     """Check a rule pack (a loaded Pack, or its folder) without running any case.
 
     Errors: the pack does not load (unknown facts, routes, answers or sources; a rule without a
-    reason or source; a duplicate id; ...); a rule that can never hold; a rule that can never take
-    effect (its route is ruled out, or an advice rule's route is never recommended, whenever it
-    holds); a route other than the default that no rule can ever recommend; a blank reason; a
-    rule with no source, or a blank one (`no_source`); two rules with the same effect, route and condition. Warnings: a rule subsumed by
-    another with the same effect (it adds only its reason); a fact no rule reads.
+    reason; a duplicate id; ...); a rule with no source, or a blank one (`no_source`); a rule that
+    can never hold; a rule that can never take effect (its route is ruled out, or an advice rule's
+    route is never recommended, whenever it holds); a route other than the default that no rule can
+    ever recommend; a blank reason; two rules with the same effect, route and condition. Warnings:
+    a rule subsumed by another with the same effect (it adds only its reason); a fact no rule reads.
 
     >>> import triage
     >>> triage.check_pack(triage.default_pack_path()).ok
