@@ -7,7 +7,7 @@ table, these tests fail.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 ROUTES = (
     "emergency_response",
@@ -87,9 +87,10 @@ def primary(f: Mapping[str, str]) -> str:
     return routes(f)[0]
 
 
-def completions(f: Mapping[str, str]):
-    """Every way of answering the unknown facts (yes/no; plan_status: a named plan)."""
-    unknown = [k for k, v in f.items() if v == "unknown"]
+def completions(f: Mapping[str, str], held: Collection[str] = ()):  # type: ignore[no-untyped-def]
+    """Every way of answering the unknown facts (yes/no; plan_status: a named plan); facts in
+    `held` keep their answer, even 'unknown' (an interview's final answer)."""
+    unknown = [k for k, v in f.items() if v == "unknown" and k not in held]
     choices = [PLAN_STATUS[:-1] if k == "plan_status" else ("yes", "no") for k in unknown]
     for values in itertools.product(*choices):
         yield {**f, **dict(zip(unknown, values, strict=True))}
@@ -211,30 +212,50 @@ def answers_of(fact: str) -> tuple[str, ...]:
     return PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no")
 
 
-def can_change(f: Mapping[str, str], fact: str, outcome) -> bool:  # type: ignore[no-untyped-def]
+def can_change(f: Mapping[str, str], fact: str, outcome, held: Collection[str] = ()) -> bool:  # type: ignore[no-untyped-def]
     """Some completion of the other unknowns in which answering `fact` gives different outcomes."""
     return any(
         len({outcome({**c, fact: value}) for value in answers_of(fact)}) > 1
-        for c in completions({**f, fact: "answered below"})
+        for c in completions({**f, fact: "answered below"}, held)
     )
 
 
-def question_lists(f: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The open questions as (fact, changes), in DESIGN.md's three lists, in order."""
-    unknown = [k for k in (*BINARY_FACTS, "plan_status") if f[k] == "unknown"]
-    first = question_order(f)
+def question_lists(f: Mapping[str, str], held: Collection[str] = ()) -> list[tuple[str, str]]:
+    """The open questions as (fact, changes), in DESIGN.md's three lists, in order. Facts in
+    `held` are not open: they keep their answer, even 'unknown'."""
+    order = (*BINARY_FACTS, "plan_status")
+    unknown = [k for k in order if f[k] == "unknown" and k not in held]
+    now = primary(f)
+    first = [k for k in unknown if can_change(f, k, primary, held)]
+
+    def urgency(fact: str) -> int:
+        changed = set()
+        for c in completions({**f, fact: "answered below"}, held):
+            primaries = {primary({**c, fact: value}) for value in answers_of(fact)}
+            if len(primaries) > 1:
+                changed |= primaries
+        return min(ROUTES.index(route) for route in changed)
+
+    first.sort(key=lambda fact: (fact not in SAFETY_FACTS, urgency(fact), order.index(fact)))
     found = [(fact, "primary_route") for fact in first]
-    if primary(f) in SAFETY_ROUTES and all(primary(c) in SAFETY_ROUTES for c in completions(f)):
+    if now in SAFETY_ROUTES and all(primary(c) in SAFETY_ROUTES for c in completions(f, held)):
         return found
-    second = [
+    focus = [
         k
         for k in unknown
-        if k not in first and can_change(f, k, lambda c: "reflective_case_discussion" in routes(c))
+        if k not in first and can_change(f, k, lambda c: "reflective_case_discussion" in routes(c), held)
     ]
-    found += [(fact, "focus_route") for fact in second]
+    found += [(fact, "focus_route") for fact in focus]
     found += [
         (k, "next_steps")
         for k in unknown
-        if k not in first and k not in second and can_change(f, k, own_advice(primary(f)))
+        if k not in first and k not in focus and can_change(f, k, own_advice(now), held)
     ]
     return found
+
+
+def interview_next(f: Mapping[str, str], held: Collection[str]) -> str | None:
+    """The question an interview asks next: the first of the case's lists still open while the
+    answers given (`held`) keep their answer."""
+    still_open = {fact for fact, _ in question_lists(f, held)}
+    return next((fact for fact, _ in question_lists(f) if fact in still_open), None)

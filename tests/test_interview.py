@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import load_scenarios, run_cli
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import cases
 
 import triage
@@ -51,6 +52,50 @@ def test_safety_questions_come_first(advisor: triage.Advisor, case: dict[str, st
     asked = interview_from(case, advisor).asked
     safety = [fact for fact in asked if fact in oracle.SAFETY_FACTS]
     assert list(asked[: len(safety)]) == safety
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases(max_unknown=8), st.data())
+def test_the_interview_follows_the_three_lists_exactly(
+    advisor: triage.Advisor, case: dict[str, str], data: st.DataObject
+) -> None:
+    """Start from some answers (an 'unknown' among them is final), then answer from the case."""
+    left_out = data.draw(st.lists(st.sampled_from(sorted(case)), unique=True, max_size=6))
+    given_answers = {fact: answer for fact, answer in case.items() if fact not in left_out}
+    interview = triage.Interview(advisor, given_answers)
+    while True:
+        current = {**case, **dict.fromkeys(left_out, "unknown"), **interview.answers}
+        expected = oracle.interview_next(current, held=interview.answers)
+        question = interview.next_question()
+        assert (question.fact if question else None) == expected
+        if question is None:
+            break
+        interview.answer(question.fact, case[question.fact])
+    rec = interview.recommendation()
+    if "unknown" not in interview.answers.values() and rec.primary_route not in oracle.SAFETY_ROUTES:
+        assert rec.rcd.status != "possible"  # whether an RCD is recommended is settled
+        assert rec.questions == []
+    if rec.primary_route == "decision_forum" and "unknown" not in interview.answers.values():
+        assert "plan_status" in interview.answers
+
+
+def test_a_safety_route_settled_by_an_unknown_answer_ends_the_interview(advisor: triage.Advisor) -> None:
+    interview = triage.Interview(advisor)
+    interview.answer("immediate_danger", "unknown")
+    assert interview.next_question() is None
+    assert interview.recommendation().primary_route == "child_protection_referral"
+
+
+def test_an_interview_that_ends_on_the_forum_has_asked_for_the_plan(advisor: triage.Advisor) -> None:
+    interview = triage.Interview(
+        advisor, {"immediate_danger": "no", "unreported_harm_concern": "no", "decision_sought": "yes"}
+    )
+    asked = []
+    while (question := interview.next_question()) is not None:
+        asked.append(question.fact)
+        interview.answer(question.fact, "no" if question.fact != "plan_status" else "none")
+    assert "plan_status" in asked
+    assert interview.recommendation().primary_route == "decision_forum"
 
 
 def test_first_question_is_immediate_danger_with_its_wording(advisor: triage.Advisor) -> None:
