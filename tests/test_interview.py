@@ -16,6 +16,7 @@ from strategies import cases
 import triage
 from cli import main
 from triage._interview import converse, parse_reply
+from triage._text import one_line
 
 SCENARIOS = {scenario["name"]: scenario for scenario in load_scenarios()}
 
@@ -174,7 +175,11 @@ def test_bad_answers_are_input_errors(advisor: triage.Advisor) -> None:
         (" Y \n", ("answer", "yes")),
         ("n", ("answer", "no")),
         ("u", ("answer", "unknown")),
-        ("?", ("answer", "unknown")),
+        ("?", ("help", "")),
+        ("help", ("help", "")),
+        ("not sure", ("answer", "unknown")),
+        ("Not  Sure", ("answer", "unknown")),
+        ("don\u2019t know", ("answer", "unknown")),
         ("skip", ("answer", "unknown")),
         ("unknown", ("answer", "unknown")),
         ("back", ("back", "")),
@@ -191,7 +196,7 @@ def test_typed_replies(typed: str, expected: tuple[str, str]) -> None:
 def test_typed_reply_to_a_question_with_named_answers() -> None:
     question = triage.Interview().question("plan_status")
     assert parse_reply("childs_plan", question) == ("answer", "childs_plan")
-    assert parse_reply("?", question) == ("answer", "unknown")
+    assert parse_reply("not sure", question) == ("answer", "unknown")
     with pytest.raises(triage.InputError, match="child_protection_plan / childs_plan"):
         parse_reply("yes", question)
 
@@ -292,3 +297,38 @@ def test_console_script_ask_reaches_the_scenario_route(advisor: triage.Advisor, 
     assert json.loads(result.stdout)["primary_route"] == scenario["expect"]["primary"]
     assert result.stderr.count("Question ") == len(replies)
     assert "Done after" in result.stderr
+
+
+def test_a_question_mark_shows_the_help_and_asks_again(advisor: triage.Advisor) -> None:
+    answers = dict.fromkeys(oracle.BINARY_FACTS, "no") | {"multiagency": "yes", "reflection_sought": "yes"}
+    del answers["complex"]
+    interview = triage.Interview(advisor, answers)
+    question = interview.next_question()
+    assert question is not None and question.fact == "complex" and question.help
+    shown: list[str] = []
+    replies = iter(["?", "not sure"])
+    converse(interview, ask=lambda _prompt: next(replies, None), tell=shown.append)
+    assert any(one_line(question.help) in one_line(text) for text in shown)
+    assert interview.answers[question.fact] == "unknown"
+
+
+def test_cli_ask_writes_the_case_record_with_the_answers_in_words(tmp_path: Path) -> None:
+    out = tmp_path / "record.md"
+    result = run_cli(
+        "ask", "--format", "markdown", "--out", str(out), stdin="no\nno\nnot sure\n", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    record = out.read_text()
+    assert record.startswith("# Route advice for a case")
+    assert "now? **no** (`immediate_danger`)" in record
+    assert "the response? **not sure** (`professional_disagreement`)" in record
+    assert str(out) in result.stderr
+
+
+def test_cli_ask_out_to_a_missing_folder_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "record.md"
+    result = run_cli("ask", "--out", str(out), stdin="")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) >= 1 and "Traceback" not in result.stderr
+    assert not out.exists()

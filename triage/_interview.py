@@ -22,9 +22,26 @@ from triage._pack import UNKNOWN
 from triage._results import Question
 from triage._text import WIDTH
 
-Command = Literal["answer", "back", "quit"]
-_COMMANDS: dict[str, Command] = {"back": "back", "b": "back", "quit": "quit", "q": "quit"}
-_SHORT = {"y": "yes", "n": "no", "u": "unknown", "?": "unknown", "skip": "unknown"}
+Command = Literal["answer", "back", "quit", "help"]
+_COMMANDS: dict[str, Command] = {
+    "back": "back",
+    "b": "back",
+    "quit": "quit",
+    "q": "quit",
+    "?": "help",
+    "help": "help",
+    "h": "help",
+}
+_SHORT = {
+    "y": "yes",
+    "n": "no",
+    "u": "unknown",
+    "skip": "unknown",
+    "not sure": "unknown",
+    "unsure": "unknown",
+    "don't know": "unknown",
+    "dont know": "unknown",
+}
 
 
 class Interview:
@@ -117,12 +134,12 @@ class Interview:
 
 
 def parse_reply(text: str, question: Question) -> tuple[Command, str]:
-    """A typed reply: ('answer', the answer word), ('back', '') or ('quit', '').
+    """A typed reply: ('answer', the answer word), ('back', ''), ('quit', '') or ('help', '').
 
-    Accepts the question's answers, y / n / u, '?' and 'skip' (both: unknown), back (b), quit (q).
-    Raises InputError for anything else.
+    Accepts the question's answers, y / n / u, 'not sure' and 'skip' (both: unknown), '?' or help
+    (the question's help), back (b), quit (q). Raises InputError for anything else.
     """
-    word = " ".join(text.split()).lower()
+    word = " ".join(text.split()).lower().replace("\u2019", "'")
     if word in question.answers:
         return "answer", word
     if word in _COMMANDS:
@@ -133,7 +150,20 @@ def parse_reply(text: str, question: Question) -> tuple[Command, str]:
 
 
 def _choices(question: Question) -> str:
-    return f"{' / '.join(question.answers)} (or skip, back, quit)"
+    answers = " / ".join("not sure" if answer == UNKNOWN else answer for answer in question.answers)
+    return f"{answers} (or ? for help, back, quit)"
+
+
+def help_text(question: Question) -> str:
+    """What '?' shows: the question's help, and how to answer."""
+    about = question.help or "No more help for this question."
+    unsure = "'not sure' (or skip) when you do not know"
+    if question.safety:
+        unsure += ": for this safety question, not knowing is itself treated as a reason to act"
+    return "\n".join(
+        textwrap.fill(text, width=WIDTH, initial_indent="  ", subsequent_indent="  ")
+        for text in (about, f"Answer {' / '.join(a for a in question.answers if a != UNKNOWN)}, or {unsure}.")
+    )
 
 
 def prompt(question: Question, number: int) -> str:
@@ -170,6 +200,9 @@ def converse(
         if command == "quit":
             tell("Stopped: the advice is on the answers so far.")
             break
+        if command == "help":
+            tell(help_text(question))
+            continue
         if command == "back":
             if interview.undo() is None:
                 tell("  Nothing to go back to.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from triage._advisor import Advisor
 from triage._errors import TriageError
@@ -165,12 +165,13 @@ def _details(rec: Recommendation, pack: Pack, para: Callable[..., str]) -> Itera
     yield from (para(reason, bullet="- ") for reason in reasons)
 
 
-def render_markdown(rec: Recommendation, pack: Pack) -> str:
+def render_markdown(rec: Recommendation, pack: Pack, answered: Collection[str] = ()) -> str:
     """The Recommendation as a short Markdown record to paste into a case file.
 
     It holds the question asked, the answers given (known and not known apart), the advice with
     its reasons and sources, the open questions, the notice, and what produced it (pack version
     and sha256, engine, library, timestamp). Only the yes/no/unknown answers: no personal data.
+    Facts in `answered` (an interview's answers) answered unknown are listed in words as 'not sure'.
 
     >>> import triage
     >>> pack = triage.load_pack(triage.default_pack_path())
@@ -183,8 +184,12 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     _check_pack(rec, pack)
     audit = rec.audit
     primary = pack.route[rec.primary_route]
-    known = [(fact, answer) for fact, answer in audit.facts.items() if answer != "unknown"]
-    unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown"]
+    known = [
+        (fact, answer if answer != "unknown" else "not sure")
+        for fact, answer in audit.facts.items()
+        if answer != "unknown" or fact in answered
+    ]
+    unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown" and fact not in answered]
     focus, status = pack.route[pack.focus_route].title, STATUS_WORDS[rec.rcd.status]
     lines = [
         "# Route advice for a case: advice to discuss, not a decision",
