@@ -56,7 +56,7 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
     >>> import triage
     >>> pack = triage.load_pack(triage.default_pack_path())
     >>> text = render_text(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
-    >>> print(text.splitlines()[2])
+    >>> print(text.splitlines()[1])
     Primary route: Emergency response - call 999 now [emergency_response]
     """
     _check_pack(rec, pack)
@@ -70,16 +70,17 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
     focus = pack.route[pack.focus_route]
     own = [note for note in rec.advice if pack.rule[note.rule].requires_route == primary.id]
     shown_steps = first.next_steps if safety else first.next_steps[:FIRST_STEPS]
-    shown_contacts = first.contacts if safety else first.contacts[:1]
-    lines = ["ADVICE TO DISCUSS, NOT A DECISION", ""]
+    lines = ["ADVICE TO DISCUSS, NOT A DECISION"]
     lines.append(para(f"Primary route: {primary.title} [{primary.id}]", indent=""))
     if rec.provisional:
         lines.append(para("Provisional: answers not yet known could change it (see the first question)."))
     lines.append(para(primary.guidance))
     lines += ["", "Do now:" if safety else "First steps:"]
     lines.extend(para(step, bullet=f"{n}. ") for n, step in enumerate(shown_steps, 1))
-    lines.extend(para(contact, bullet="Contact: ") for contact in shown_contacts)
-    lines.extend(para(note.text, bullet="Note: ") for note in own)
+    lines.extend(para(contact, bullet="Contact: ") for contact in first.contacts[:1])
+    notes = [para(note.text, bullet="Note: ") for note in own]
+    if safety:  # what to do now comes before any question
+        lines.extend(notes)
     if rec.questions:
         question = rec.questions[0]
         lines.append(
@@ -89,6 +90,10 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
         lines.append(
             para("Open questions: none (no answer still unknown could change this advice).", indent="")
         )
+    if safety:
+        lines.extend(para(contact, bullet="Contact: ") for contact in first.contacts[1:])
+    else:
+        lines.extend(notes)
 
     why = [rule for rule in rec.fired_rules if rule.id in first.rules]
     reasons = [f"{pack.rule[rule.id].reason} [rule {rule.id}; source: {rule.source}]" for rule in why]
@@ -101,7 +106,7 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
         lines.extend(para(reason, indent="", bullet="Why: ") for reason in reasons)
         if len(rec.routes) > 1:
             names = ", ".join(route.id for route in rec.routes[1:])
-            lines.append(para(f"{names} (once the child is safe).", indent="", bullet="Also applies: "))
+            lines.append(para(f"{names}.", indent="", bullet="Also applies, after this: "))
     else:
         lines += ["", "Why (reasons and sources):"]
         lines.extend(para(reason, bullet="- ") for reason in reasons)
@@ -123,7 +128,7 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
         "",
         para(rec.notice, indent=""),
         para(
-            f"Rule pack {audit.pack} {audit.pack_version} (sha256 {audit.pack_sha256[:12]}); "
+            f"Pack {audit.pack} {audit.pack_version} (sha256 {audit.pack_sha256[:12]}); "
             f"{audit.engine}; triage {audit.library_version}",
             indent="",
         ),
