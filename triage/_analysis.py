@@ -143,7 +143,7 @@ class Analysis:
         Facts in `held` stay as answered even when unknown (see `restrict`)."""
         restricted = self.restrict(self.primary, case, held)
         primaries = frozenset(str(route) for route in restricted.outcomes)
-        decisive = self.rank_questions(case, primaries, held)
+        decisive = self.rank_questions(restricted)
         found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
         now = self.diagrams.evaluate(self.primary, self._value_of(case))
         if now not in self.safety_routes or not primaries <= self.safety_routes:
@@ -164,17 +164,21 @@ class Analysis:
         facts, index = self.facts, self._answer_index
         return lambda var: index[var][case[facts[var]]]
 
-    def rank_questions(
-        self, case: Case, primaries: Collection[str], held: Collection[str] = ()
-    ) -> tuple[str, ...]:
-        """The unknown facts whose answer can change the primary route: safety facts first, then by
-        the urgency of the most urgent route whose being primary the answer can change, then in
-        the pack's order. `primaries` are the routes the unknown facts can still lead to (only
-        those can change)."""
+    def rank_questions(self, restricted: Restricted) -> tuple[str, ...]:
+        """The unknown facts whose answer can change the primary route (`restricted`: the primary
+        diagram restricted to a case): safety facts first, then by the urgency of the most urgent
+        route whose being primary the answer can change, then in the pack's order. Worked out on
+        the small restricted diagram, not by restricting each route's diagram; memoised on it."""
+        found: tuple[str, ...] | None = restricted.memo.get("ranked")
+        if found is None:
+            found = restricted.memo["ranked"] = self._rank(restricted)
+        return found
+
+    def _rank(self, restricted: Restricted) -> tuple[str, ...]:
         urgency: dict[int, int] = {}
         for rank, route in enumerate(self.pack.routes):
-            if route.id in primaries:
-                for var in self.restrict(self.is_primary[route.id], case, held).variables:
+            if route.id in restricted.outcomes:
+                for var in restricted.deciding(route.id):
                     urgency.setdefault(var, rank)
         facts = self.pack.facts
         return tuple(
