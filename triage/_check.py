@@ -80,7 +80,7 @@ class CheckReport(BaseModel):
     >>> import triage
     >>> report = triage.check_pack(triage.default_pack_path())
     >>> report.pack, report.rules, report.ok, report.findings
-    ('moray-rcd 1.0.0', 33, True, [])
+    ('moray-rcd 1.1.0', 36, True, [])
     """
 
     model_config = _FROZEN
