@@ -116,9 +116,7 @@ class Analysis:
         the all-unknown one is the slowest to restrict); interviews, with `held`, are not cached."""
         if held:
             return self._restrict(root, case, held)
-        support = self._support.get(root)
-        if support is None:
-            support = self._support[root] = tuple(self.facts[var] for var in self.diagrams.support(root))
+        support = self._support_of(root)
         key: tuple[int | str, ...] = (root, *[case[fact] for fact in support])
         found = self._restricted.get(key)
         if found is None:
@@ -155,10 +153,25 @@ class Analysis:
                 (self.own_advice[str(now)], "next_steps"),
             )
             for root, changes in lists:
-                more = [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
+                more = self._open_facts(root, case, held)
                 found.extend((fact, changes) for fact in more if fact not in seen)
                 seen.update(more)
         return Outlook(primaries=primaries, questions=tuple(found))
+
+    def _support_of(self, root: int) -> tuple[str, ...]:
+        """The facts the diagram `root` reads (memoised: diagrams never change)."""
+        support = self._support.get(root)
+        if support is None:
+            support = self._support[root] = tuple(self.facts[var] for var in self.diagrams.support(root))
+        return support
+
+    def _open_facts(self, root: int, case: Case, held: Collection[str]) -> list[str]:
+        """The unknown facts the diagram `root` still depends on, in the pack's order (no
+        restriction needed when none of the facts it reads is open: the usual case)."""
+        support = self._support_of(root)
+        if all(case[fact] != UNKNOWN or fact in held for fact in support):
+            return []
+        return [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
 
     def _value_of(self, case: Case) -> Callable[[int], int]:
         facts, index = self.facts, self._answer_index
