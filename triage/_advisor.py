@@ -179,7 +179,8 @@ class Advisor:
             rcd=self._focus_status(case, effects),
             provisional=outlook.primaries != {primary},
             questions=[
-                made(OpenQuestion, fact=fact, question=pack.fact[fact].question) for fact in outlook.questions
+                made(OpenQuestion, fact=fact, question=pack.fact[fact].question, changes=changes)
+                for fact, changes in outlook.questions
             ],
             fired_rules=[
                 made(
