@@ -37,6 +37,10 @@ class InputError(TriageError):
         self.field = field
 
 
+class OutputError(TriageError):
+    """An answer that cannot be written: a full disk, a file size limit, a closed output."""
+
+
 class PackError(TriageError):
     """A rule pack that cannot be used: unreadable, malformed, or inconsistent.
 
