@@ -95,7 +95,7 @@ def usage_message(error: click.ClickException) -> str:
     (a name typed where an option value belongs)."""
     param = getattr(error, "param", None)
     if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter) and param:
-        hint = param.get_error_hint(click.get_current_context(silent=True) or click.Context(main))
+        hint = f"'{param.opts[0]}'" if isinstance(param, click.Option) else param.human_readable_name
         if isinstance(param.type, click.Choice):
             return f"invalid value for {hint}: use one of {', '.join(map(str, param.type.choices))}"
         if isinstance(param.type, click.IntRange):
