@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from blowup import HOSTILE_PACKS, add_rules, pairs_pack
 from conftest import edit
 from isolated import run_isolated
 
@@ -49,11 +50,6 @@ def pack(tmp_path: Path) -> Path:
     folder = tmp_path / "pack"
     shutil.copytree(triage.default_pack_path(), folder)
     return folder
-
-
-def add_rules(folder: Path, text: str) -> None:
-    with (folder / "rules.yaml").open("a") as handle:
-        handle.write(text)
 
 
 def advice_rule(rule_id: str, when: str) -> str:
@@ -216,53 +212,6 @@ def test_the_engine_bound_leaves_a_margin_below_durable_rules_own_limit() -> Non
 
 
 # --- issue 10: packs within every declared bound that used to hang or slip through -------------
-
-
-def add_facts(folder: Path, ids: list[str]) -> None:
-    with (folder / "facts.yaml").open("a") as handle:
-        handle.write("".join(f"  - {{id: {fact}, question: Q?}}\n" for fact in ids))
-
-
-def recommend_rule(rule_id: str, when: str, route: str = "reflective_case_discussion") -> str:
-    return (
-        f"  - {{id: {rule_id}, effect: recommend, route: {route}, when: {when}, reason: r,"
-        " source: {document: ng, section: s}}\n"
-    )
-
-
-def pairs_pack(folder: Path, pairs: int = 88) -> None:
-    """`x_i yes and y_i yes` for each i, the x facts all before the y facts: the decision diagram
-    of their disjunction doubles with every pair (within every other bound of the pack)."""
-    add_facts(folder, [f"x_{n}" for n in range(pairs)] + [f"y_{n}" for n in range(pairs)])
-    add_rules(
-        folder,
-        "".join(
-            recommend_rule(f"pair_{n}", f"{{all: [{{fact: x_{n}, is: 'yes'}}, {{fact: y_{n}, is: 'yes'}}]}}")
-            for n in range(pairs)
-        ),
-    )
-
-
-def random_pack(folder: Path, rules: int = 30, facts: int = 176, seed: int = 7) -> None:
-    """Rules over many facts drawn at random, each a few conjunctions: within the engine's bounds,
-    but their diagrams blow up."""
-    import random
-
-    chooser = random.Random(seed)
-    ids = [f"r_{n}" for n in range(facts)]
-    add_facts(folder, ids)
-    text = []
-    for n in range(rules):
-        groups = [
-            "{all: [" + ", ".join(f"{{fact: {f}, is: 'yes'}}" for f in chooser.sample(ids, 5)) + "]}"
-            for _ in range(3)
-        ]
-        route = chooser.choice(["reflective_case_discussion", "decision_forum", "single_agency_route"])
-        text.append(recommend_rule(f"random_{n}", "{any: [" + ", ".join(groups) + "]}", route))
-    add_rules(folder, "".join(text))
-
-
-HOSTILE_PACKS = {"pairs": pairs_pack, "random": random_pack}
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE_PACKS))
