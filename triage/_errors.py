@@ -38,7 +38,13 @@ class InputError(TriageError):
 
 
 class OutputError(TriageError):
-    """An answer that cannot be written: a full disk, a file size limit, a closed output."""
+    """An answer that cannot be written: a full disk, a file size limit, a closed output. Nothing
+    half-written is left behind (`run_batch` writes a file whole or not at all).
+
+    >>> import triage
+    >>> issubclass(triage.OutputError, triage.TriageError)  # the CLI exits 4, not 2, for it
+    True
+    """
 
 
 class PackError(TriageError):
