@@ -16,6 +16,7 @@ import re
 import signal
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
@@ -73,12 +74,29 @@ def writing_stdout() -> Iterator[None]:
         yield
     except BrokenPipeError:
         raise BrokenStdout from None
-    except OSError as error:  # reading errors are InputErrors by now: this is stdout's
+    except OSError as error:
+        if error.filename is not None:  # a file or folder that could not be read
+            raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         raise OutputError(f"stdout: cannot write: {error.strerror or error}") from None
 
 
 def raise_on_signal(signum: int, _frame: object) -> None:
     raise Signalled(signum)
+
+
+@contextlib.contextmanager
+def catching_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Signalled while the command runs (only the main thread can set
+    handlers; the previous ones come back after, for programs that call main() in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, raise_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def shown(text: str) -> str:
@@ -153,8 +171,12 @@ class TriageGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if sys.stdout is None:
             sys.stdout = ClosedStdout()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, raise_on_signal)
+        with catching_signals():
+            return self.standalone(args, prog_name, complete_var, **extra)
+
+    def standalone(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> NoReturn:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             with writing_stdout():

@@ -315,7 +315,10 @@ def pack_files(folder: Path) -> list[Path]:
     """The YAML files of a pack folder, in name order (its scenarios/ folder is not part of it)."""
     if not folder.is_dir():
         raise PackError("not a folder", file=str(folder))
-    files = sorted(path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError as error:  # e.g. a folder that may not be listed
+        raise PackError(f"cannot read: {error.strerror or error}", file=str(folder)) from None
     if not files:
         raise PackError("no .yaml files in the pack folder", file=str(folder))
     if len(files) > MAX_FILES:
