@@ -21,6 +21,7 @@ from triage._batch import part_path
 
 PERSONAL = "Jane Doe, 12 High St"  # made up; stands for any name or address
 PARTS = ("Jane", "Doe", "High St")
+NOT_REGULAR = "not a regular file (a device, FIFO or symlink is not replaced)"
 CASE = '{"complex": "yes", "multiagency": "yes"}\n'
 
 
@@ -66,7 +67,7 @@ def test_batch_out_refuses_a_fifo(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = run("batch", str(cases(tmp_path, 2)), "--out", str(fifo))
     assert result.returncode == 2
-    assert one_line(result.stderr) == f"triage: error: --out {fifo}: not a regular file"
+    assert one_line(result.stderr) == f"triage: error: {fifo}: {NOT_REGULAR}"
     assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "pipe"]
 
 
@@ -77,7 +78,7 @@ def test_batch_out_refuses_a_symlink_and_leaves_it_and_its_target_alone(tmp_path
     link.symlink_to(target)
     result = run("batch", str(cases(tmp_path, 2)), "--out", str(link))
     assert result.returncode == 2
-    assert one_line(result.stderr) == f"triage: error: --out {link}: not a regular file"
+    assert one_line(result.stderr) == f"triage: error: {link}: {NOT_REGULAR}"
     assert link.is_symlink() and target.read_text() == "keep me\n"
 
 

@@ -172,9 +172,9 @@ def check_output(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as error:
-        raise InputError(f"--out {path}: cannot write: {error.strerror or error}") from None
+        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     if not stat.S_ISREG(mode):
-        raise InputError(f"--out {path}: not a regular file")
+        raise InputError(f"{path}: not a regular file (a device, FIFO or symlink is not replaced)")
 
 
 @contextlib.contextmanager
