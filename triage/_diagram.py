@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 _TERMINAL = -1
-MAX_DIAGRAM_NODES = 50_000
+MAX_DIAGRAM_NODES = 20_000
 """The most nodes one store may hold. Some conditions within every other bound of a pack (98 rules
 `x_i and y_i` with the x facts ordered before the y facts) give diagrams that double with every
 rule; the bound refuses them in well under a second instead of growing without end."""
