@@ -616,5 +616,20 @@ def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) 
         click.echo(render_why_not(result, advisor.pack))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free)."
+)
+@rules_option
+def serve(host: str, port: int, rules_dir: Path | None) -> None:
+    """Serve the page for practitioners and the JSON API (the web extra). Stores nothing."""
+    try:
+        from triage.web import serve as serve_web
+    except ImportError:
+        raise TriageError("triage serve needs the web extra: pip install 'triage[web]'") from None
+    serve_web(advisor_for(rules_dir), host, port, say=click.echo)
+
+
 if __name__ == "__main__":
     main()
