@@ -233,6 +233,8 @@ def assert_not_echoed(text: str) -> None:
         ("explain", "CASE", "--why-not", PERSONAL),
         ("batch", "CASE", PERSONAL),
         ("ask", PERSONAL),
+        ("serve", PERSONAL),
+        ("serve", "--port", PERSONAL),
     ],
 )
 def test_no_message_repeats_free_text_given_as_an_argument(tmp_path: Path, args: tuple[str, ...]) -> None:
