@@ -142,7 +142,10 @@ class Advisor:
             ruled_out=[RuledOut(route=r.route or "", rule=r.id, reason=r.reason) for r in effects.ruled_out],
             rcd=self._focus_status(case, effects),
             provisional=outlook.primaries != {primary},
-            questions=[OpenQuestion(fact=f, question=pack.fact[f].question) for f in outlook.questions],
+            questions=[
+                OpenQuestion(fact=fact, question=pack.fact[fact].question, changes=changes)
+                for fact, changes in outlook.questions
+            ],
             fired_rules=[
                 FiredRule(
                     id=rule.id,
