@@ -8,20 +8,27 @@ when they find failures.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import json
+import os
+import re
+import signal
 import stat
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 from click.exceptions import NoArgsIsHelpError
 
 import triage
-from triage import InputError, TriageError
+from triage import InputError, OutputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
+from triage._errors import describe, did_you_mean
 from triage._pack_cache import load_pack_cached
 from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
@@ -30,10 +37,130 @@ from triage._text import terminal_width
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+EXIT_FAILURES = 1  # check, test or batch found failures
+EXIT_USAGE = 2  # bad input or usage; a pack that cannot be used
+EXIT_OUTPUT = 4  # the answer could not be written: a full disk, stdout closed or full
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGHUP and SIGTERM give 128 + their number, 129 and 143
+EXIT_BROKEN_PIPE = 141  # stdout's reader went away (`triage batch ... | head -1`), as Unix tools
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so that cleanup (a batch's partial output)
+    runs as it does on Ctrl-C. A BaseException: no `except Exception` may swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.code = 128 + signum
+
+
+class BrokenStdout(Exception):
+    """stdout's reader has gone away."""
+
+
+class ClosedStdout(io.TextIOBase):
+    """sys.stdout when the program started with stdout closed (`>&-`): writing fails, as it would
+    on a closed descriptor, rather than click dropping every line and exiting 0."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+@contextlib.contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Errors writing stdout as the CLI reports them: a broken pipe apart, the rest one line."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise BrokenStdout from None
+    except OSError as error:
+        if error.filename is not None:  # a file or folder that could not be read
+            raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
+        raise OutputError(f"stdout: cannot write: {error.strerror or error}") from None
+
+
+def raise_on_signal(signum: int, _frame: object) -> None:
+    raise Signalled(signum)
+
+
+@contextlib.contextmanager
+def catching_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Signalled while the command runs (only the main thread can set
+    handlers; the previous ones come back after, for programs that call main() in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, raise_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def shown(text: str) -> str:
+    """A command or option name the user typed, as an error may show it (never free text)."""
+    return (
+        repr(text)
+        if re.fullmatch(r"-{0,2}[A-Za-z][A-Za-z0-9_-]{0,31}", text)
+        else f"({len(text)} characters)"
+    )
+
+
+def usage_message(error: click.ClickException) -> str:
+    """click's usage error in one line, with the value the user gave left out: it may be free text
+    (a name typed where an option value belongs)."""
+    param = getattr(error, "param", None)
+    if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter) and param:
+        hint = f"'{param.opts[0]}'" if isinstance(param, click.Option) else param.human_readable_name
+        if isinstance(param.type, click.Choice):
+            return f"invalid value for {hint}: use one of {', '.join(map(str, param.type.choices))}"
+        if isinstance(param.type, click.IntRange):
+            return f"invalid value for {hint}: use a whole number from {param.type.min} to {param.type.max}"
+    if isinstance(error, click.NoSuchOption):
+        hint = f" (did you mean {error.possibilities[0]}?)" if error.possibilities else ""
+        return f"no such option {shown(error.option_name)}{hint}"
+    return " ".join(error.format_message().split())  # messages that name only our own options or files
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"triage: error: {message}", err=True)
+    sys.exit(code)
+
+
+class TriageCommand(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.allow_extra_args = True  # click's own error would repeat the extra arguments
+        rest = super().parse_args(ctx, args)
+        if ctx.args and not ctx.resilient_parsing:
+            count = len(ctx.args)
+            raise click.UsageError(f"{count} unexpected argument{'s' * (count != 1)} (see --help)")
+        return rest
+
+
 class TriageGroup(click.Group):
-    """Every error is one line on stderr and exit 2, never a traceback or a usage screen: a
-    TriageError (in a command or an option's callback) and click's usage errors (a bad flag or
-    argument) alike. Ctrl-C exits 130."""
+    """The one place every error leaves the program: one line on stderr, never a traceback or a
+    usage screen, and a documented exit code (README, "Exit codes"): a TriageError (in a command
+    or an option's callback) and click's usage errors exit 2, an answer that cannot be written 4,
+    Ctrl-C 130, SIGHUP 129 and SIGTERM 143 ("interrupted"), and a broken pipe 141 quietly."""
+
+    command_class = TriageCommand
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            raise click.UsageError(f"no such command {shown(name)}{did_you_mean(name, self.commands)}")
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with writing_stdout():  # inside click, which would make a broken pipe exit 1
+            return super().invoke(ctx)
 
     def main(
         self,
@@ -45,20 +172,35 @@ class TriageGroup(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if sys.stdout is None:
+            sys.stdout = ClosedStdout()
+        with catching_signals():
+            return self.standalone(args, prog_name, complete_var, **extra)
+
+    def standalone(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> NoReturn:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with writing_stdout():
+                sys.stdout.flush()
+        except OutputError as error:
+            fail(str(error), EXIT_OUTPUT)
         except TriageError as error:
-            click.echo(f"triage: error: {error}", err=True)
-            sys.exit(2)
+            fail(str(error), EXIT_USAGE)
         except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
             error.show()
             sys.exit(error.exit_code)
         except click.ClickException as error:
-            click.echo(f"triage: error: {' '.join(error.format_message().split())}", err=True)
-            sys.exit(2)
-        except click.Abort:  # Ctrl-C (click has already ended the terminal's ^C line)
+            fail(usage_message(error), EXIT_USAGE)
+        except (click.Abort, Signalled) as error:  # click has already ended the terminal's ^C line
             click.echo("triage: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(error.code if isinstance(error, Signalled) else EXIT_INTERRUPTED)
+        except BrokenStdout:
+            # Quietly, as Unix tools do; stdout goes to /dev/null so that Python's own flush at
+            # exit does not report the broken pipe again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -87,7 +229,7 @@ def read_text(source: str) -> str:
     name = "stdin" if source == "-" else source
     try:
         if source == "-":
-            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            raw = stdin().buffer.read(MAX_INPUT_BYTES + 1)
         else:
             with open(source, "rb") as handle:
                 raw = handle.read(MAX_INPUT_BYTES + 1)
@@ -99,6 +241,13 @@ def read_text(source: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text") from None
+
+
+def stdin() -> TextIO:
+    """sys.stdin, or an InputError when the program started with it closed (`<&-`)."""
+    if sys.stdin is None:
+        raise InputError("stdin: closed")
+    return sys.stdin
 
 
 def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple[str, ...]) -> dict[str, Any]:
@@ -287,19 +436,19 @@ def test_scenarios(
 
 @main.command()
 @click.argument("source", metavar="FILE.jsonl|-")
-@click.option(
-    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically)."
-)
+@click.option("--out", "out", metavar="FILE|-", help="Write here (atomically; '-' for stdout).")
 @rules_option
 @click.pass_context
-def batch(ctx: click.Context, source: str, out: Path | None, rules_dir: Path | None) -> None:
+def batch(ctx: click.Context, source: str, out: str | None, rules_dir: Path | None) -> None:
     """Assess one case per line of a JSON Lines file: one JSON answer per line, in order.
 
     A bad line gets {"line": N, "error": "..."} in its place (a blank line too); exit 1 at the end
     if any line was bad. --out is written whole or not at all.
     """
+    if out == "":
+        raise InputError("--out: an empty file name")
     advisor = advisor_for(rules_dir)
-    target = out if out is not None else sys.stdout
+    target = sys.stdout if out in (None, "-") else Path(out)
     size = 0 if source == "-" or not sys.stderr.isatty() else file_size(source)
     with contextlib.ExitStack() as stack:
         progress = progress_bar(stack, size) if size else None
@@ -380,12 +529,23 @@ def echo_recommendation(rec: triage.Recommendation, pack: triage.Pack, as_json: 
 def read_reply(prompt: str) -> str | None:
     """Show an interview prompt on stderr and read one reply from stdin (None at end of input)."""
     click.echo(prompt, nl=False, err=True)
-    line = sys.stdin.readline(MAX_INPUT_BYTES)
-    if not line:
+    raw = stdin().buffer.readline(MAX_INPUT_BYTES + 1)
+    if not raw:
         click.echo(err=True)
         return None
-    if not sys.stdin.isatty():
-        click.echo(line.rstrip("\n"), err=True)  # so a piped transcript reads like a typed one
+    try:
+        if len(raw) > MAX_INPUT_BYTES:  # one reply, however long: never read as two
+            raise InputError(f"stdin: a reply longer than {MAX_INPUT_BYTES // 1024} KiB")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("stdin: not UTF-8 text") from None
+    except InputError:
+        click.echo(err=True)  # the error goes on a line of its own, not after the prompt
+        raise
+    if not stdin().isatty():  # so a piped transcript reads like a typed one, without free text
+        word = line.strip()
+        click.echo(word if re.fullmatch(r"[A-Za-z?]{0,12}", word) else f"({describe(word)})", err=True)
     return line
 
 
@@ -424,6 +584,7 @@ def ask(
         raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
     if input_file == "-":
         raise InputError("--input -: the interview reads its replies from stdin; give a file")
+    stdin()  # closed: say so before the first question
     output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))

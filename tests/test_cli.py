@@ -93,7 +93,7 @@ def test_input_json_not_an_object() -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     result = run_cli("assess", "--nope")
     assert result.returncode == 2
-    assert "No such option" in result.stderr
+    assert "no such option" in result.stderr
 
 
 def test_console_script_works_from_another_folder(tmp_path: Path) -> None:

@@ -18,16 +18,19 @@ import triage
 from cli import main
 
 USAGE_ERRORS = [
-    (["assess", "--nope"], "No such option '--nope'"),
+    (["assess", "--nope"], "no such option '--nope' (did you mean --input?)"),
     (["assess", "--rules", "/etc/hostname"], "Invalid value for '--rules'"),
-    (["assess", "--format", "pdf"], "'pdf' is not one of"),
+    (["assess", "--format", "pdf"], "invalid value for '--format': use one of text, json, markdown"),
     (["assess", "--fact"], "Option '--fact' requires an argument"),
     (["rules", "check", "no-such-folder"], "'no-such-folder' does not exist"),
     (["rules", "show"], "Missing argument 'RULE'"),
     (["test", "no-such-file.json"], "'no-such-file.json' does not exist"),
-    (["what-if", "case.json", "--max-changes", "9"], "9 is not in the range"),
-    (["schema", "answers"], "'answers' is not one of"),
-    (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    (
+        ["what-if", "case.json", "--max-changes", "9"],
+        "invalid value for '--max-changes': use a whole number from 1 to 3",
+    ),
+    (["schema", "answers"], "invalid value for KIND: use one of input, output, pack"),
+    (["nosuchcommand"], "no such command 'nosuchcommand'"),
     (["assess", "--json", "--format", "markdown"], "--json and --format markdown disagree"),
 ]
 
@@ -121,7 +124,7 @@ def test_python_m_triage_ignores_a_cli_py_in_the_current_folder(tmp_path: Path) 
         [sys.executable, "-m", "triage", "assess", "--nope"], cwd=tmp_path, capture_output=True, text=True
     )
     assert usage.returncode == 2 and "decoy" not in usage.stderr
-    one_line_error(usage.stderr, "No such option '--nope'")
+    one_line_error(usage.stderr, "no such option '--nope' (did you mean --input?)")
 
 
 def test_python_m_triage_without_its_command_line_says_so(tmp_path: Path) -> None:

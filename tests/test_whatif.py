@@ -200,7 +200,7 @@ def test_cli_alternatives_text(rcd_file: str) -> None:
         (["--set", "complx=yes"], "did you mean 'complex'"),
         (["--set", "complex"], "should be ID=ANSWER"),
         (["--set", "complex=no", "--max-changes", "2"], "--max-changes is for what-if without --set"),
-        (["--max-changes", "4"], "4 is not in the range 1<=x<=3"),
+        (["--max-changes", "4"], "use a whole number from 1 to 3"),
     ],
 )
 def test_cli_what_if_bad_usage_exits_2(rcd_file: str, args: list[str], message: str) -> None:

@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from triage._advisor import Advisor, assess
-from triage._errors import InputError, PackError, TriageError
+from triage._errors import InputError, OutputError, PackError, TriageError
 from triage._models import (
     Advice,
     Audit,
@@ -100,6 +100,7 @@ __all__ = [
     "InputError",
     "Interview",
     "OpenQuestion",
+    "OutputError",
     "Pack",
     "PackError",
     "Question",

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from triage._analysis import Analysis
+from triage._analysis import Analysis, build_analysis
 from triage._case import Case, make_case
 from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._models import (
@@ -121,7 +121,7 @@ class Advisor:
 
     @cached_property
     def _analysis(self) -> Analysis:
-        return Analysis(self.pack)
+        return build_analysis(self.pack)
 
     def case(self, answers: Any) -> Case:
         """Validate answers into a full case (raises InputError)."""

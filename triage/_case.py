@@ -68,6 +68,14 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
     """
     if len(text) > MAX_INPUT_BYTES:
         raise InputError(f"{source}: larger than {MAX_INPUT_BYTES // 1024} KiB")
+    if isinstance(text, bytes):  # UTF-8 only, as for a file: json.loads would also take UTF-16
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: not UTF-8 text") from None
+    text = text.removeprefix("\ufeff")  # the byte-order mark some Windows editors write
+    if "\x00" in text:  # never in JSON text: UTF-16 or UTF-32 read as UTF-8
+        raise InputError(f"{source}: not UTF-8 text")
     twice: list[tuple[str, dict[str, Any]]] = []  # (a key given twice, its object), innermost first
 
     def collect(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

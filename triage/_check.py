@@ -15,8 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from triage._analysis import Analysis
+from triage._analysis import Analysis, too_large
 from triage._conditions import And, Normal, Test
+from triage._diagram import DiagramLimit
+from triage._engine import make_matcher
 from triage._errors import PackError
 from triage._pack import Pack, RuleSpec, load_pack, rule_facts
 
@@ -124,14 +126,22 @@ def check_pack(pack: Pack | str | Path) -> CheckReport:
     >>> triage.check_pack(triage.default_pack_path()).ok
     True
     """
-    if not isinstance(pack, Pack):
-        try:
+    path = str(pack.path if isinstance(pack, Pack) else pack)
+    try:
+        if not isinstance(pack, Pack):
             pack = load_pack(pack)
-        except PackError as error:
-            return CheckReport(path=str(pack), pack=None, rules=0, findings=[_load_finding(error)])
-    findings = list(_Checker(pack).findings())
+        make_matcher(pack)  # everything `assess` would refuse: the engine's limits too (code 108)
+        findings = list(_Checker(pack).findings())
+    except DiagramLimit as error:
+        return _not_loading(path, too_large(path, error))
+    except PackError as error:
+        return _not_loading(path, error)
     findings.sort(key=lambda finding: finding.severity != "error")
     return CheckReport(path=str(pack.path), pack=pack.label, rules=len(pack.rules), findings=findings)
+
+
+def _not_loading(path: str, error: PackError) -> CheckReport:
+    return CheckReport(path=path, pack=None, rules=0, findings=[_load_finding(error)])
 
 
 def _load_finding(error: PackError) -> Finding:

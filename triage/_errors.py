@@ -37,6 +37,16 @@ class InputError(TriageError):
         self.field = field
 
 
+class OutputError(TriageError):
+    """An answer that cannot be written: a full disk, a file size limit, a closed output. Nothing
+    half-written is left behind (`run_batch` writes a file whole or not at all).
+
+    >>> import triage
+    >>> issubclass(triage.OutputError, triage.TriageError)  # the CLI exits 4, not 2, for it
+    True
+    """
+
+
 class PackError(TriageError):
     """A rule pack that cannot be used: unreadable, malformed, or inconsistent.
 

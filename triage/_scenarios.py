@@ -131,6 +131,8 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():  # a FIFO or a device: reading it could block or never end
+            raise InputError(f"{path}: not a regular file or folder")
         else:
             raise InputError(f"{path}: no such file or folder")
     return files
