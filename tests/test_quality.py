@@ -46,8 +46,9 @@ def test_code_passes_the_checkers(args: tuple[str, ...], fix: str) -> None:
 
 
 def public_names() -> list[str]:
-    # __version__ is a plain string and cannot carry a docstring.
-    return [name for name in triage.__all__ if name != "__version__"]
+    # __version__ is a plain string and the type aliases are typing objects: neither can carry a
+    # docstring (the README's "Using it from Python" documents the aliases).
+    return [name for name in triage.__all__ if name not in ("__version__", "Answer", "Answers")]
 
 
 @pytest.mark.parametrize("name", public_names())

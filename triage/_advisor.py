@@ -7,14 +7,13 @@ advice) -> the symbolic outlook (provisional, questions, RCD possible) -> Recomm
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from triage._analysis import Analysis
-from triage._case import Case, make_case
+from triage._case import Answers, Case, InputModel, make_case
 from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._models import (
     Advice,
@@ -109,11 +108,18 @@ class Advisor:
     def _analysis(self) -> Analysis:
         return Analysis(self.pack)
 
-    def case(self, answers: Any) -> Case:
+    @cached_property
+    def input_model(self) -> type[InputModel]:
+        """The pack's input model: the answers as a pydantic model, one optional field per fact."""
+        from triage._schema import input_model
+
+        return input_model(self.pack)
+
+    def case(self, answers: Answers | InputModel) -> Case:
         """Validate answers into a full case (raises InputError)."""
         return make_case(answers, self.pack)
 
-    def assess(self, answers: Any) -> Recommendation:
+    def assess(self, answers: Answers | InputModel) -> Recommendation:
         """The advice for one case: answers maps fact ids to 'yes' / 'no' / 'unknown'.
 
         A fact left out is unknown. Raises InputError for an unknown fact id or a bad answer.
@@ -121,8 +127,10 @@ class Advisor:
         return self.recommend(self.case(answers))
 
     def recommend(self, case: Case) -> Recommendation:
-        """The advice for a validated case (see `case`)."""
+        """The advice for a validated case (see `case`). Anything else is validated first, as by
+        `assess`, whatever the engine."""
         pack = self.pack
+        case = make_case(case, pack)
         effects = Effects(pack, self.matcher.matches(case))
         analysis = self.analysis
         outlook = analysis.outlook(case)
@@ -166,7 +174,7 @@ class Advisor:
             ),
         )
 
-    def what_if(self, answers: Any, changes: Mapping[str, Any]) -> WhatIf:
+    def what_if(self, answers: Answers | InputModel, changes: Answers) -> WhatIf:
         """The advice before and after changing some answers, and what changed (routes, rules).
 
         >>> Advisor().what_if({"immediate_danger": "no"}, {"immediate_danger": "yes"}).changed.primary_route
@@ -176,7 +184,7 @@ class Advisor:
 
         return what_if(self, answers, changes)
 
-    def alternatives(self, answers: Any, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
+    def alternatives(self, answers: Answers | InputModel, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
         """Every minimal change of answers, of up to `max_changes` facts (1 to 3), that gives another
         primary route: fewest facts first, then the most urgent new primary route.
 
@@ -187,7 +195,7 @@ class Advisor:
 
         return alternatives(self, answers, max_changes)
 
-    def why_not(self, answers: Any, route: str) -> WhyNot:
+    def why_not(self, answers: Answers | InputModel, route: str) -> WhyNot:
         """Why a route is not (or is) recommended: the rules that could recommend it and what each
         lacks, the rules that rule it out, and whether unknown answers could still change that.
 
@@ -234,7 +242,7 @@ def default_advisor() -> Advisor:
         return _default
 
 
-def assess(answers: Any, *, pack: Pack | str | Path | None = None) -> Recommendation:
+def assess(answers: Answers | InputModel, *, pack: Pack | str | Path | None = None) -> Recommendation:
     """The advice for one case, on the default pack unless `pack` is given.
 
     >>> assess({"immediate_danger": "yes"}).primary_route

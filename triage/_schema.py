@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import Field, create_model
 
+from triage._case import InputModel
 from triage._models import Recommendation
 from triage._pack import Pack, PackDocument
 
@@ -13,7 +14,7 @@ SCHEMA_KINDS = ("input", "output", "pack")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def input_model(pack: Pack) -> type[BaseModel]:
+def input_model(pack: Pack) -> type[InputModel]:
     """A pydantic model of a question (answers) for a pack: every fact optional."""
     fields: dict[str, Any] = {}
     for fact in pack.facts:
@@ -21,7 +22,7 @@ def input_model(pack: Pack) -> type[BaseModel]:
         kind: Any = words | bool | None if set(fact.answers) >= {"yes", "no"} else words | None
         description = fact.question + (f" ({fact.help})" if fact.help else "")
         fields[fact.id] = (kind, Field(None, description=description))
-    model: type[BaseModel] = create_model("Answers", __config__=ConfigDict(extra="forbid"), **fields)
+    model: type[InputModel] = create_model("Answers", __base__=InputModel, **fields)
     return model
 
 

@@ -23,7 +23,7 @@ def what_if(advisor: Advisor, answers: Any, changes: Mapping[str, Any]) -> WhatI
     case = advisor.case(answers)
     changed = advisor.case(changes)
     before = advisor.recommend(case)
-    after = advisor.recommend({**case, **{fact: changed[fact] for fact in changes}})
+    after = advisor.recommend(advisor.case({**case, **{fact: changed[fact] for fact in changes}}))
     pack = advisor.pack
     routes_before = [route.id for route in before.routes]
     routes_after = [route.id for route in after.routes]
