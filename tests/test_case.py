@@ -49,7 +49,7 @@ def test_a_case_cannot_be_changed(advisor: triage.Advisor, change: Callable[[Cas
 
 def test_a_copied_or_pickled_case_is_still_a_validated_case(advisor: triage.Advisor) -> None:
     case = advisor.case({"complex": "yes"})
-    for again in (copy.copy(case), copy.deepcopy(case), pickle.loads(pickle.dumps(case))):
+    for again in (copy.copy(case), copy.deepcopy(case), pickle.loads(pickle.dumps(case))):  # noqa: S301 - our own data
         assert isinstance(again, Case) and again == case and again.pack_sha256 == case.pack_sha256
 
 
