@@ -170,7 +170,7 @@ def assess(
         echo_json(rec.model_dump(mode="json"))
     else:
         render = triage.render_markdown if output_format == "markdown" else triage.render_text
-        click.echo(render(rec, advisor.pack))
+        click.echo(render(rec))
 
 
 @main.command()
@@ -359,11 +359,11 @@ def schema(kind: str, rules_dir: Path | None) -> None:
     echo_json(json_schema(kind, advisor_for(rules_dir).pack))
 
 
-def echo_recommendation(rec: triage.Recommendation, pack: triage.Pack, as_json: bool) -> None:
+def echo_recommendation(rec: triage.Recommendation, as_json: bool) -> None:
     if as_json:
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(triage.render_text(rec, pack))
+        click.echo(triage.render_text(rec))
 
 
 def read_reply(prompt: str) -> str | None:
@@ -398,7 +398,7 @@ def ask(input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
     advisor = advisor_for(rules_dir)
     interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))
     rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))
-    echo_recommendation(rec, advisor.pack, as_json)
+    echo_recommendation(rec, as_json)
 
 
 @main.command("what-if")
@@ -427,11 +427,11 @@ def what_if(
         if max_changes is not None:
             raise click.UsageError("--max-changes is for what-if without --set")
         result = advisor.what_if(answers, parse_assignments(changes, advisor.pack, option="--set"))
-        text = render_what_if(result, advisor.pack)
+        text = render_what_if(result)
     else:
         limit = DEFAULT_CHANGES if max_changes is None else max_changes
         found = advisor.alternatives(answers, limit)
-        result, text = found, render_alternatives(found, advisor.pack, advisor.case(answers), limit)
+        result, text = found, render_alternatives(found)
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
@@ -452,7 +452,7 @@ def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) 
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
-        click.echo(render_why_not(result, advisor.pack))
+        click.echo(render_why_not(result))
 
 
 if __name__ == "__main__":

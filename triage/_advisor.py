@@ -18,7 +18,10 @@ from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._models import (
     Advice,
     Audit,
+    Contact,
     FiredRule,
+    FocusStatus,
+    GivenAnswer,
     OpenQuestion,
     RcdStatus,
     Recommendation,
@@ -67,6 +70,11 @@ class Effects:
         return next(iter(self.routes))
 
 
+def given_answers(pack: Pack, case: Case) -> list[GivenAnswer]:
+    """Every fact of the pack in its order, with its question and the case's answer."""
+    return [GivenAnswer(fact=fact.id, question=fact.question, answer=case[fact.id]) for fact in pack.facts]
+
+
 class Advisor:
     """Assesses cases against one rule pack. Build once, reuse.
 
@@ -91,6 +99,10 @@ class Advisor:
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
+        self._contacts = {
+            key: Contact(name=c.name, role=c.for_, email=c.email, phone=c.phone, url=c.url, as_of=c.as_of)
+            for key, c in self.pack.contacts.items()
+        }
 
     @cached_property
     def engine(self) -> str:
@@ -135,20 +147,28 @@ class Advisor:
         analysis = self.analysis
         outlook = analysis.outlook(case)
         primary = effects.primary
+        focus = self._focus_status(case, effects)
         return Recommendation(
             primary_route=primary,
             routes=[
                 RouteAdvice(
                     id=route_id,
                     title=pack.route[route_id].title,
+                    guidance=pack.route[route_id].guidance,
                     next_steps=list(pack.route[route_id].next_steps),
-                    contacts=[pack.contact_line(c) for c in pack.route[route_id].contacts],
+                    contacts=[self._contacts[c] for c in pack.route[route_id].contacts],
                     rules=[rule.id for rule in rules],
                 )
                 for route_id, rules in effects.routes.items()
             ],
-            ruled_out=[RuledOut(route=r.route or "", rule=r.id, reason=r.reason) for r in effects.ruled_out],
-            rcd=self._focus_status(case, effects),
+            ruled_out=[
+                RuledOut(
+                    route=r.route or "", title=pack.route[r.route or ""].title, rule=r.id, reason=r.reason
+                )
+                for r in effects.ruled_out
+            ],
+            focus=focus,
+            rcd=RcdStatus(status=focus.status, reasons=focus.reasons),
             provisional=outlook.primaries != {primary},
             questions=[OpenQuestion(fact=f, question=pack.fact[f].question) for f in outlook.questions],
             fired_rules=[
@@ -158,13 +178,16 @@ class Advisor:
                     route=rule.route or rule.requires_route,
                     facts={fact: case[fact] for fact in self._rule_facts[rule.id]},
                     source=self._citation[rule.id],
+                    reason=rule.reason,
                 )
                 for rule in effects.applied
             ],
             advice=[Advice(text=rule.text or "", rule=rule.id) for rule in effects.advice],
+            answers=given_answers(pack, case),
             notice=pack.notice,
             audit=Audit(
                 pack=pack.id,
+                pack_title=pack.title,
                 pack_version=pack.version,
                 pack_sha256=pack.sha256,
                 engine=self.engine,
@@ -206,7 +229,7 @@ class Advisor:
 
         return why_not(self, answers, route)
 
-    def _focus_status(self, case: Case, effects: Effects) -> RcdStatus:
+    def _focus_status(self, case: Case, effects: Effects) -> FocusStatus:
         """Whether the pack's focus route (RCD in Moray) fits, with reasons in words."""
         pack, focus = self.pack, self.pack.focus_route
         title = pack.route[focus].title
@@ -214,19 +237,19 @@ class Advisor:
             reasons = [rule.reason for rule in effects.routes[focus]]
             if effects.primary != focus:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
-            return RcdStatus(status="recommended", reasons=reasons)
+            return FocusStatus(route=focus, title=title, status="recommended", reasons=reasons)
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_recommend(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
-            return RcdStatus(status="possible", reasons=reasons)
+            return FocusStatus(route=focus, title=title, status="possible", reasons=reasons)
         if not reasons:
             reasons.extend(
                 not_met(pack, rule.id, case)
                 for rule in pack.rules
                 if rule.effect == "recommend" and rule.route == focus
             )
-        return RcdStatus(status="not_recommended", reasons=reasons)
+        return FocusStatus(route=focus, title=title, status="not_recommended", reasons=reasons)
 
 
 _default: Advisor | None = None

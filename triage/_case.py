@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeAlias
 from pydantic import BaseModel, ConfigDict
 
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
+from triage._models import without_examples
 from triage._pack import UNKNOWN, Pack
 
 Answer: TypeAlias = str | bool | None
@@ -73,7 +74,7 @@ class InputModel(BaseModel):
     'emergency_response'
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=without_examples)
 
     def answers(self) -> dict[str, Answer]:
         """The answers given (fact id -> answer), leaving out the facts not given."""

@@ -68,6 +68,9 @@ class Contact(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     for_: str = Field(alias="for", min_length=1)
+    email: str = ""
+    phone: str = ""
+    url: str = ""
     source: str
     as_of: str = Field(min_length=1)
 
@@ -202,11 +205,6 @@ class Pack:
         source = self.sources[ref.document]
         dated = "" if source.date == "unknown" else f" ({source.date})"
         return f"{source.title}{dated}, {ref.section}"
-
-    def contact_line(self, contact_id: str) -> str:
-        contact = self.contacts[contact_id]
-        dated = "" if contact.as_of == "unknown" else f" (as of {contact.as_of})"
-        return f"{contact.name} - {contact.for_}{dated}"
 
     @property
     def label(self) -> str:

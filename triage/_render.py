@@ -6,48 +6,39 @@ import platform
 import textwrap
 
 from triage._advisor import Advisor
-from triage._errors import TriageError
 from triage._models import Recommendation
-from triage._pack import Pack
-from triage._text import STATUS_WORDS, WIDTH, one_line, wrap
+from triage._text import STATUS_WORDS, WIDTH, contact_line, one_line, wrap
 from triage._version import __version__
 
 
-def _check_pack(rec: Recommendation, pack: Pack) -> None:
-    """Refuse to render a Recommendation with a pack other than the one that produced it."""
-    audit = rec.audit
-    if audit.pack_sha256 != pack.sha256:
-        raise TriageError(
-            f"the advice was made with rule pack {audit.pack} {audit.pack_version} "
-            f"(sha256 {audit.pack_sha256[:12]}), not with rule pack {pack.id} {pack.version} "
-            f"(sha256 {pack.sha256[:12]}): render it with the pack that made it"
-        )
+def _reasons(rec: Recommendation) -> dict[str, str]:
+    """The reason of every rule that took effect, by rule id."""
+    return {rule.id: rule.reason for rule in rec.fired_rules}
 
 
-def _focus_reasons_not_shown(rec: Recommendation, pack: Pack) -> tuple[list[str], str]:
+def _focus_reasons_not_shown(rec: Recommendation) -> tuple[list[str], str]:
     """The focus route's status reasons not already given under the routes or the rule-outs (say
     each reason once), and a pointer to the reasons above when some were."""
-    shown = {pack.rule[rule].reason for route in rec.routes for rule in route.rules}
+    reason = _reasons(rec)
+    shown = {reason[rule] for route in rec.routes for rule in route.rules}
     shown.update(out.reason for out in rec.ruled_out)
-    reasons = [reason for reason in rec.rcd.reasons if reason not in shown]
-    return reasons, " (see the reasons above)" if len(reasons) < len(rec.rcd.reasons) else ""
+    reasons = [text for text in rec.focus.reasons if text not in shown]
+    return reasons, " (see the reasons above)" if len(reasons) < len(rec.focus.reasons) else ""
 
 
-def render_text(rec: Recommendation, pack: Pack) -> str:
+def render_text(rec: Recommendation) -> str:
     """The Recommendation as text: what to do first, then the reasons, sources and open questions.
 
-    This is what `triage assess` prints.
+    This is what `triage assess` prints. It needs nothing but the Recommendation.
 
     >>> import triage
-    >>> pack = triage.load_pack(triage.default_pack_path())
-    >>> text = render_text(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
+    >>> text = render_text(triage.assess({"immediate_danger": "yes"}))
     >>> print(text.splitlines()[2])
     Primary route: Emergency response - call 999 now  [emergency_response]
     """
-    _check_pack(rec, pack)
     lines: list[str] = []
-    primary = pack.route[rec.primary_route]
-    lines.append(f"ADVICE TO DISCUSS, NOT A DECISION ({pack.title})")
+    primary = rec.routes[0]
+    lines.append(f"ADVICE TO DISCUSS, NOT A DECISION ({rec.audit.pack_title})")
     lines.append("")
     lines.append(f"Primary route: {primary.title}  [{primary.id}]")
     if rec.provisional:
@@ -59,7 +50,7 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
     lines.extend(wrap(step, bullet=f"{n}. ") for n, step in enumerate(first.next_steps, 1))
     if first.contacts:
         lines.append("Contacts:")
-        lines.extend(wrap(contact) for contact in first.contacts)
+        lines.extend(wrap(contact_line(contact)) for contact in first.contacts)
 
     lines.append("")
     lines.append("Why:")
@@ -67,7 +58,7 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
     if not why:
         lines.append(wrap("No rule recommends another route for these answers."))
     for rule in why:
-        lines.append(wrap(f"{pack.rule[rule.id].reason} [rule {rule.id}; source: {rule.source}]"))
+        lines.append(wrap(f"{rule.reason} [rule {rule.id}; source: {rule.source}]"))
 
     if rec.advice:
         lines.append("")
@@ -77,25 +68,24 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
     if len(rec.routes) > 1:
         lines.append("")
         lines.append("Other routes that also apply (less urgent):")
+        reasons = _reasons(rec)
         for route in rec.routes[1:]:
             lines.append(f"  * {route.title}  [{route.id}]")
             lines.extend(wrap(step, indent="    ") for step in route.next_steps)
             lines.extend(
-                wrap(f"Why: {pack.rule[rule_id].reason} [rule {rule_id}]", indent="    ", bullet="")
+                wrap(f"Why: {reasons[rule_id]} [rule {rule_id}]", indent="    ", bullet="")
                 for rule_id in route.rules
             )
 
     if rec.ruled_out:
         lines.append("")
         lines.append("Ruled out:")
-        lines.extend(
-            wrap(f"{pack.route[out.route].title}: {out.reason} [rule {out.rule}]") for out in rec.ruled_out
-        )
+        lines.extend(wrap(f"{out.title}: {out.reason} [rule {out.rule}]") for out in rec.ruled_out)
 
     lines.append("")
-    reasons, above = _focus_reasons_not_shown(rec, pack)
-    lines.append(f"{pack.route[pack.focus_route].title}: {STATUS_WORDS[rec.rcd.status]}{above}")
-    lines.extend(wrap(reason) for reason in reasons)
+    reasons_left, above = _focus_reasons_not_shown(rec)
+    lines.append(f"{rec.focus.title}: {STATUS_WORDS[rec.focus.status]}{above}")
+    lines.extend(wrap(reason) for reason in reasons_left)
 
     if rec.questions:
         lines.append("")
@@ -114,7 +104,7 @@ def render_text(rec: Recommendation, pack: Pack) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(rec: Recommendation, pack: Pack) -> str:
+def render_markdown(rec: Recommendation) -> str:
     """The Recommendation as a short Markdown record to paste into a case file.
 
     It holds the question asked, the answers given (known and not known apart), the advice with
@@ -122,25 +112,23 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     and sha256, engine, library, timestamp). Only the yes/no/unknown answers: no personal data.
 
     >>> import triage
-    >>> pack = triage.load_pack(triage.default_pack_path())
-    >>> record = render_markdown(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
+    >>> record = render_markdown(triage.assess({"immediate_danger": "yes"}))
     >>> print(record.splitlines()[0])
     # Route advice for a case: advice to discuss, not a decision
     >>> "urgent medical care, now? **yes** (`immediate_danger`)" in record
     True
     """
-    _check_pack(rec, pack)
     audit = rec.audit
-    primary = pack.route[rec.primary_route]
-    known = [(fact, answer) for fact, answer in audit.facts.items() if answer != "unknown"]
-    unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown"]
-    focus, status = pack.route[pack.focus_route].title, STATUS_WORDS[rec.rcd.status]
+    primary = rec.routes[0]
+    known = [given for given in rec.answers if given.answer != "unknown"]
+    unknown = [given.fact for given in rec.answers if given.answer == "unknown"]
+    focus, status = rec.focus.title, STATUS_WORDS[rec.focus.status]
     lines = [
         "# Route advice for a case: advice to discuss, not a decision",
         "",
         f"> {one_line(rec.notice)}",
         "",
-        f"- **Question asked:** {pack.title}",
+        f"- **Question asked:** {audit.pack_title}",
         f"- **Primary route:** {primary.title} (`{primary.id}`)"
         + (" - provisional: answers not yet known could change it." if rec.provisional else ""),
         f"- **{focus}:** {status}",
@@ -148,7 +136,7 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
         f"## Answers given ({len(known)} of {len(audit.facts)} questions answered)",
         "",
     ]
-    lines.extend(f"- {one_line(pack.fact[fact].question)} **{answer}** (`{fact}`)" for fact, answer in known)
+    lines.extend(f"- {one_line(given.question)} **{given.answer}** (`{given.fact}`)" for given in known)
     if not known:
         lines.append("- None: every answer is unknown.")
     if unknown:
@@ -156,19 +144,18 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
         lines += ["", f"Not known ({len(unknown)}): {names}."]
 
     lines += ["", "## Advice"]
-    sources = {rule.id: rule.source for rule in rec.fired_rules}
+    sources, reasons = {rule.id: rule.source for rule in rec.fired_rules}, _reasons(rec)
     for rank, route in enumerate(rec.routes, 1):
-        spec = pack.route[route.id]
         label = "primary route" if rank == 1 else "also applies, less urgent"
-        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", one_line(spec.guidance), ""]
+        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", one_line(route.guidance), ""]
         lines += ["**Next steps:**", ""]
         lines.extend(f"{n}. {one_line(step)}" for n, step in enumerate(route.next_steps, 1))
         if route.contacts:
             lines += ["", "**Contacts:**", ""]
-            lines.extend(f"- {contact}" for contact in route.contacts)
+            lines.extend(f"- {contact_line(contact)}" for contact in route.contacts)
         lines += ["", "**Why:**", ""]
         lines.extend(
-            f"- {one_line(pack.rule[rule_id].reason)} Source: {sources[rule_id]} (rule `{rule_id}`)"
+            f"- {one_line(reasons[rule_id])} Source: {sources[rule_id]} (rule `{rule_id}`)"
             for rule_id in route.rules
         )
         if not route.rules:
@@ -177,14 +164,13 @@ def render_markdown(rec: Recommendation, pack: Pack) -> str:
     if rec.ruled_out:
         lines += ["", "### Ruled out", ""]
         lines.extend(
-            f"- {pack.route[out.route].title}: {one_line(out.reason)} Source: {sources[out.rule]} "
-            f"(rule `{out.rule}`)"
+            f"- {out.title}: {one_line(out.reason)} Source: {sources[out.rule]} (rule `{out.rule}`)"
             for out in rec.ruled_out
         )
-    reasons, above = _focus_reasons_not_shown(rec, pack)
+    reasons_left, above = _focus_reasons_not_shown(rec)
     lines += ["", f"### {focus}: {status}{above}"]
-    if reasons:
-        lines += ["", *(f"- {one_line(reason)}" for reason in reasons)]
+    if reasons_left:
+        lines += ["", *(f"- {one_line(reason)}" for reason in reasons_left)]
     if rec.advice:
         lines += ["", "### Notes", ""]
         lines.extend(f"- {one_line(note.text)} (rule `{note.rule}`)" for note in rec.advice)

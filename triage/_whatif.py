@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Effects
+from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Effects, given_answers
 from triage._case import Case
 from triage._errors import InputError
 from triage._pack import rule_facts
@@ -67,9 +67,17 @@ def alternatives(advisor: Advisor, answers: Any, max_changes: int = DEFAULT_CHAN
             continue  # a part of it already changes the primary route: not minimal
         route = primary(change)
         if route != now:
-            found.append(Alternative(set=change, primary_route=route))
+            found.append(Alternative(set=change, primary_route=route, title=pack.route[route].title))
     found.sort(key=lambda alternative: (len(alternative.set), pack.urgency[alternative.primary_route]))
-    return Alternatives(primary_route=now, alternatives=found)
+    return Alternatives(
+        primary_route=now,
+        title=pack.route[now].title,
+        alternatives=found,
+        max_changes=max_changes,
+        answers=given_answers(pack, case),
+        pack_title=pack.title,
+        notice=pack.notice,
+    )
 
 
 def _changes(advisor: Advisor, case: Case, max_changes: int) -> Iterator[dict[str, str]]:
