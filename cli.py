@@ -1,8 +1,10 @@
 """The `triage` command line: thin commands over the library (every behaviour lives in triage/).
 
-Errors: any TriageError (bad answer, unknown fact, unreadable file, bad pack) and any usage error
-(a bad flag, option value or argument) is one line on stderr and exit 2; `check` and `test` exit 1
-when they find failures.
+Errors: bad input (a bad answer, an unknown fact, an unreadable file) and any usage error (a bad
+flag, option value or argument) is one line on stderr and exit 2; a rule pack that does not load or
+cannot run, exit 3; with --json or --format json that line is one JSON object,
+{"error": {"code", "message", "field", "file", "line"}} (codes: triage/_errors.py). `check`, `test`
+and `batch` exit 1 when they find failures.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from click.exceptions import NoArgsIsHelpError
@@ -27,10 +29,36 @@ from triage._schema import SCHEMA_KINDS, json_schema
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (--json or --format json, and no other format), so
+    that its errors come as JSON too."""
+    words = list(args[: args.index("--")] if "--" in args else args)
+    formats = {word.partition("=")[2] for word in words if word.startswith("--format=")}
+    formats.update(words[i + 1] for i, word in enumerate(words[:-1]) if word == "--format")
+    return ("--json" in words or "json" in formats) and formats <= {"json"}
+
+
+def fail(
+    args: Sequence[str], status: int, code: str, message: str, error: TriageError | None = None
+) -> NoReturn:
+    """The one way out for an error: one line on stderr (with --json / --format json, one JSON
+    object {"error": {"code", "message", "field", "file", "line"}}) and the exit status."""
+    if wants_json(args):
+        where: dict[str, str | int | None] = {"field": None, "file": None, "line": None}
+        if error is not None:
+            where = {"field": error.field, "file": error.file, "line": error.line}
+        click.echo(
+            json.dumps({"error": {"code": code, "message": message, **where}}, ensure_ascii=False), err=True
+        )
+    else:
+        click.echo(f"triage: {'interrupted' if code == 'interrupted' else f'error: {message}'}", err=True)
+    sys.exit(status)
+
+
 class TriageGroup(click.Group):
-    """Every error is one line on stderr and exit 2, never a traceback or a usage screen: a
-    TriageError (in a command or an option's callback) and click's usage errors (a bad flag or
-    argument) alike. Ctrl-C exits 130."""
+    """Every error is one line on stderr, never a traceback or a usage screen: bad input (a
+    TriageError in a command or an option's callback) and click's usage errors (a bad flag or
+    argument) exit 2, a rule pack that does not load or cannot run exits 3. Ctrl-C exits 130."""
 
     def main(
         self,
@@ -42,20 +70,20 @@ class TriageGroup(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        words = sys.argv[1:] if args is None else list(args)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except TriageError as error:
-            click.echo(f"triage: error: {error}", err=True)
-            sys.exit(2)
+        except InputError as error:
+            fail(words, 2, error.code, str(error), error)
+        except TriageError as error:  # a pack that does not load (PackError) or cannot run
+            fail(words, 3, error.code, str(error), error)
         except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
             error.show()
             sys.exit(error.exit_code)
         except click.ClickException as error:
-            click.echo(f"triage: error: {' '.join(error.format_message().split())}", err=True)
-            sys.exit(2)
+            fail(words, 2, "usage", " ".join(error.format_message().split()))
         except click.Abort:  # Ctrl-C (click has already ended the terminal's ^C line)
-            click.echo("triage: interrupted", err=True)
-            sys.exit(130)
+            fail(words, 130, "interrupted", "interrupted")
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -101,11 +129,15 @@ def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple
     answers: dict[str, Any] = {}
     if input_file is not None:
         source = "stdin" if input_file == "-" else input_file
-        data = parse_json(read_text(input_file), source=source, keys="fact")
+        try:
+            data = parse_json(read_text(input_file), source=source, keys="fact")
+        except InputError as error:
+            error.file = source
+            raise
         try:
             advisor.case(data)  # validates, naming the field
         except InputError as error:
-            raise InputError(f"{source}: {error}", field=error.field) from None
+            raise InputError(f"{source}: {error}", code=error.code, field=error.field, file=source) from None
         answers.update(data)
     answers.update(parse_assignments(facts, advisor.pack))
     return answers

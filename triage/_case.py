@@ -99,6 +99,7 @@ def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
         value = value.strip()
     raise InputError(
         f"fact '{fact}': {describe(value)} is not an answer (use {', '.join(allowed)})",
+        code="bad_answer",
         field=fact,
     )
 
@@ -120,7 +121,7 @@ def make_case(answers: Answers | InputModel | Any, pack: Pack) -> Case:
         if not isinstance(fact, str) or fact not in pack.fact:
             hint = did_you_mean(fact, pack.fact) if isinstance(fact, str) and len(fact) < 200 else ""
             field = fact if isinstance(fact, str) and is_id(fact) else None
-            raise InputError(f"unknown fact {describe_key(fact)}{hint}", field=field)
+            raise InputError(f"unknown fact {describe_key(fact)}{hint}", code="unknown_fact", field=field)
         case[fact] = answer_word(fact, value, pack.fact[fact].answers)
     return Case(case, pack_sha256=pack.sha256, token=_MAKE)
 
@@ -151,7 +152,8 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
         data = json.loads(text, object_pairs_hook=collect)
     except json.JSONDecodeError as error:
         raise InputError(
-            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            line=error.lineno,
         ) from None
     except (UnicodeDecodeError, RecursionError) as error:
         raise InputError(f"{source}: unreadable JSON ({type(error).__name__})") from None
@@ -161,11 +163,14 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
         key, where = twice[-1]  # the top-level object is parsed last; its keys matter most
         if where is data:
             raise InputError(
-                f"{source}: {keys} {describe_key(key)} is given twice", field=key if is_id(key) else None
+                f"{source}: {keys} {describe_key(key)} is given twice",
+                code="given_twice",
+                field=key if is_id(key) else None,
             )
         key = twice[0][0]
         raise InputError(
             f"{source}: key {describe_key(key)} is given twice (in a nested object)",
+            code="given_twice",
             field=key if is_id(key) else None,
         )
     return data
@@ -201,6 +206,8 @@ def parse_assignments(items: Iterable[str], pack: Pack, *, option: str = "--fact
     for item in items:
         fact, answer = parse_assignment(item, pack)
         if fact in answers:
-            raise InputError(f"fact {describe_key(fact)} is given twice (option {option})", field=fact)
+            raise InputError(
+                f"fact {describe_key(fact)} is given twice (option {option})", code="given_twice", field=fact
+            )
         answers[fact] = answer
     return answers

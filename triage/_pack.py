@@ -259,7 +259,11 @@ def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise PackError(f"{where}malformed YAML: {error.problem or error}", file=name) from None
+        raise PackError(
+            f"{where}malformed YAML: {error.problem or error}",
+            file=name,
+            line=None if mark is None else mark.line + 1,
+        ) from None
     except yaml.YAMLError as error:
         raise PackError(f"malformed YAML: {error}", file=name) from None
     _refuse_shared_nodes(data, name)
