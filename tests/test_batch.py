@@ -168,30 +168,42 @@ def test_an_interrupted_run_leaves_the_old_output_untouched_and_no_temporary_fil
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+def waiting_for_input(pid: int) -> bool:
+    """Whether the process sleeps in a read of its standard input (Linux: /proc/PID/wchan)."""
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state == "S" and "pipe" in Path(f"/proc/{pid}/wchan").read_text()
+
+
 def test_ctrl_c_on_the_console_script_leaves_no_output_file(tmp_path: Path) -> None:
-    source = tmp_path / "in.jsonl"
-    source.write_text("{}\n" * 200_000)
+    # Deterministic: the interrupt comes when the run has written answers to its temporary file
+    # and waits, idle, for more input on a pipe the test holds open (not at a random moment).
     out = tmp_path / "out.jsonl"
     process = subprocess.Popen(
-        [console_script(), "batch", str(source), "--out", str(out)],
+        [console_script(), "batch", "-", "--out", str(out)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdin is not None
     try:
-        # Interrupt once the temporary file has some answers in it (it is being written).
-        for _ in range(600):
+        process.stdin.write("{}\n" * 20)  # some 100 KB of answers: the file buffer is flushed
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             parts = [p for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl.")]
-            if (parts and parts[0].stat().st_size > 0) or process.poll() is not None:
+            if parts and parts[0].stat().st_size > 0 and waiting_for_input(process.pid):
                 break
-            time.sleep(0.05)
-        assert process.poll() is None, "the batch finished before it could be interrupted"
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the batch never wrote its answers and waited for more input")
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
     assert process.returncode == 130 and "interrupted" in stderr
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_output_folder_that_does_not_exist_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -97,6 +97,7 @@ def brute_force(case: dict[str, str], max_changes: int) -> set[tuple[frozenset[t
     }
 
 
+@pytest.mark.soak
 @settings(max_examples=60, deadline=None)
 @given(cases(), st.integers(1, 2))
 def test_alternatives_are_exactly_the_minimal_changes(
@@ -125,6 +126,7 @@ def test_alternatives_of_the_all_unknown_case(advisor: triage.Advisor) -> None:
     }
 
 
+@pytest.mark.soak
 def test_three_changes_are_exact_too(advisor: triage.Advisor) -> None:
     case = dict.fromkeys(oracle.BINARY_FACTS, "no") | {"plan_status": "none", "within_one_agency": "yes"}
     result = advisor.alternatives(case, 3)
