@@ -70,7 +70,12 @@ def test_check_test_and_batch_on_the_toy_pack(tmp_path: Path) -> None:
     assert batch.returncode == 1
     first, second = (json.loads(line) for line in out.read_text().splitlines())
     assert first["primary_route"] == "self_help"
-    assert second == {"line": 2, "error": "unknown fact 'printer'"}
+    assert second == {
+        "line": 2,
+        "error": "unknown fact 'printer'",
+        "code": "unknown_fact",
+        "field": "printer",
+    }
 
 
 def test_the_moray_scenarios_fail_loudly_on_the_toy_pack() -> None:

@@ -50,6 +50,8 @@ def test_the_wheel_claims_no_top_level_name_but_triage(wheel: zipfile.ZipFile) -
     tops = {name.split("/")[0] for name in wheel.namelist()}
     assert {top for top in tops if not top.endswith(".dist-info")} == {"triage"}
     assert "triage/_cli.py" in wheel.namelist()
+    assert "triage/py.typed" in wheel.namelist(), "the wheel must mark the package typed"
+    assert "triage/_packs/moray/rules.yaml" in wheel.namelist()
     (entry_points,) = [name for name in wheel.namelist() if name.endswith("entry_points.txt")]
     assert "triage = triage.__main__:main" in wheel.read(entry_points).decode()
 

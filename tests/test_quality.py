@@ -64,19 +64,6 @@ def test_all_lists_only_names_the_package_has() -> None:
         assert hasattr(triage, name), name
 
 
-def installed_package() -> Path:
-    """The folder of the triage package installed in this environment (not the source tree)."""
-    code = "import pathlib, triage; print(pathlib.Path(triage.__file__).parent)"
-    found = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, check=True)
-    return Path(found.stdout.strip())
-
-
-def test_the_installed_package_is_marked_typed() -> None:
-    package = installed_package()
-    assert package != ROOT / "triage", "triage is not installed (pip install .)"
-    assert (package / "py.typed").is_file(), "the wheel does not ship triage/py.typed"
-
-
 def test_python_m_triage_is_the_console_script() -> None:
     flags = [arg for fact in RCD for arg in ("--fact", fact)]
     module = subprocess.run(
