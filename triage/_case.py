@@ -62,8 +62,8 @@ def _rebuild(answers: dict[str, str], pack_sha256: str) -> Case:
 
 class InputModel(BaseModel):
     """The base of a pack's input model: the answers as a pydantic model, one optional field per
-    fact (`Advisor.input_model`; its JSON Schema is `triage schema input`). Every function that
-    takes answers takes an instance too.
+    fact (`Advisor.input_model`; its JSON Schema is `triage schema input`). `triage.assess` and
+    the Advisor's methods take an instance wherever they take answers.
 
     >>> import triage
     >>> advisor = triage.Advisor()
