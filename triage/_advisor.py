@@ -70,11 +70,6 @@ class Effects:
         return next(iter(self.routes))
 
 
-def given_answers(pack: Pack, case: Case) -> list[GivenAnswer]:
-    """Every fact of the pack in its order, with its question and the case's answer."""
-    return [GivenAnswer(fact=fact.id, question=fact.question, answer=case[fact.id]) for fact in pack.facts]
-
-
 class Advisor:
     """Assesses cases against one rule pack. Build once, reuse.
 
@@ -99,6 +94,12 @@ class Advisor:
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
+        # Every (fact, answer) an answer can show, built once: the models are frozen, so shared.
+        self._given = {
+            (fact.id, answer): GivenAnswer(fact=fact.id, question=fact.question, answer=answer)
+            for fact in self.pack.facts
+            for answer in fact.answers
+        }
         self._contacts = {
             key: Contact(name=c.name, role=c.for_, email=c.email, phone=c.phone, url=c.url, as_of=c.as_of)
             for key, c in self.pack.contacts.items()
@@ -130,6 +131,11 @@ class Advisor:
     def case(self, answers: Answers | InputModel) -> Case:
         """Validate answers into a full case (raises InputError)."""
         return make_case(answers, self.pack)
+
+    def given_answers(self, case: Case) -> list[GivenAnswer]:
+        """Every fact of the pack in its order, with its question and the case's answer."""
+        given = self._given
+        return [given[fact, answer] for fact, answer in case.items()]
 
     def assess(self, answers: Answers | InputModel) -> Recommendation:
         """The advice for one case: answers maps fact ids to 'yes' / 'no' / 'unknown'.
@@ -183,7 +189,7 @@ class Advisor:
                 for rule in effects.applied
             ],
             advice=[Advice(text=rule.text or "", rule=rule.id) for rule in effects.advice],
-            answers=given_answers(pack, case),
+            answers=self.given_answers(case),
             notice=pack.notice,
             audit=Audit(
                 pack=pack.id,

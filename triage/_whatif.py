@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Effects, given_answers
+from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Effects
 from triage._case import Case
 from triage._errors import InputError
 from triage._pack import rule_facts
@@ -74,7 +74,7 @@ def alternatives(advisor: Advisor, answers: Any, max_changes: int = DEFAULT_CHAN
         title=pack.route[now].title,
         alternatives=found,
         max_changes=max_changes,
-        answers=given_answers(pack, case),
+        answers=advisor.given_answers(case),
         pack_title=pack.title,
         notice=pack.notice,
     )
