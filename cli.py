@@ -29,6 +29,10 @@ from triage._schema import SCHEMA_KINDS, json_schema
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+PACK_CODES = ("bad_pack", "cannot_run")
+"""The error codes of a rule pack that does not load or cannot run (exit 3)."""
+
+
 def wants_json(args: Sequence[str]) -> bool:
     """Whether the command line asks for JSON (--json or --format json, and no other format), so
     that its errors come as JSON too."""
@@ -73,10 +77,8 @@ class TriageGroup(click.Group):
         words = sys.argv[1:] if args is None else list(args)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except InputError as error:
-            fail(words, 2, error.code, str(error), error)
-        except TriageError as error:  # a pack that does not load (PackError) or cannot run
-            fail(words, 3, error.code, str(error), error)
+        except TriageError as error:  # a pack that does not load or cannot run: 3; the rest, 2
+            fail(words, 3 if error.code in PACK_CODES else 2, error.code, str(error), error)
         except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
             error.show()
             sys.exit(error.exit_code)
@@ -485,6 +487,21 @@ def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) 
         echo_json(result.model_dump(mode="json"))
     else:
         click.echo(render_why_not(result))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free)."
+)
+@rules_option
+def serve(host: str, port: int, rules_dir: Path | None) -> None:
+    """Serve the page for practitioners and the JSON API (the web extra). Stores nothing."""
+    try:
+        from triage.web import serve as serve_web
+    except ImportError:
+        raise TriageError("triage serve needs the web extra: pip install 'triage[web]'") from None
+    serve_web(advisor_for(rules_dir), host, port, say=click.echo)
 
 
 if __name__ == "__main__":

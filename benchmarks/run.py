@@ -73,6 +73,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     "rules_check_s": ("<", 2.0),
     "alternatives_max_s": ("<", 1.0),
     "rss_growth_mb": ("<", 5.0),
+    "serve_p50_ms": ("<", 100.0),
+    "serve_p99_ms": ("<", 500.0),
+    "serve_errors": ("<=", 0.0),
+    "serve_rss_growth_mb": ("<", 5.0),
 }
 
 
@@ -317,6 +321,83 @@ def measure_memory(advisor: triage.Advisor, settings: Settings, report: Report) 
     )
 
 
+def measure_serve(script: Path, pack: triage.Pack, requests: int, report: Report) -> None:
+    """A bounded load test of `triage serve` on loopback: 50 concurrent keep-alive clients send
+    `requests` POST /v1/assess in all; latency per request, errors, and the server's memory."""
+    import http.client
+    import threading
+
+    if not has_command(script, "serve"):
+        report.notes["serve_p50_ms"] = "no `triage serve` in this build"
+        return
+    clients = 50
+    server = subprocess.Popen(
+        [str(script), "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split("http://127.0.0.1:")[1].split("/")[0])
+        generator = case_generator(pack, SEED + 3)
+        bodies = [json.dumps({"answers": next(generator)[1]}).encode() for _ in range(requests)]
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+
+        def client(share: list[bytes]) -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine = []
+            failed = 0
+            for body in share:
+                start = time.perf_counter()
+                try:
+                    connection.request("POST", "/v1/assess", body, {"content-type": "application/json"})
+                    response = connection.getresponse()
+                    response.read()
+                    failed += response.status != 200
+                except OSError:
+                    failed += 1
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                mine.append(time.perf_counter() - start)
+            connection.close()
+            with lock:
+                latencies.extend(mine)
+                errors[0] += failed
+
+        def load(share: list[bytes]) -> float:
+            threads = [threading.Thread(target=client, args=(share[n::clients],)) for n in range(clients)]
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return time.perf_counter() - start
+
+        def server_rss() -> float:
+            for line in Path(f"/proc/{server.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+            raise RuntimeError("no VmRSS")
+
+        load(bodies[: requests // 10])  # warm-up
+        latencies.clear()
+        before = server_rss()
+        seconds = load(bodies)
+        after = server_rss()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    report.figures["serve_p50_ms"] = round(percentile(latencies, 0.50) * 1000, 1)
+    report.figures["serve_p99_ms"] = round(percentile(latencies, 0.99) * 1000, 1)
+    report.figures["serve_errors"] = errors[0]
+    report.figures["serve_rss_growth_mb"] = round(after - before, 2)
+    report.notes["serve_p50_ms"] = (
+        f"{requests} POST /v1/assess from {clients} concurrent clients on loopback in {seconds:.1f} s "
+        f"({requests / seconds:.0f} requests/s)"
+    )
+    report.notes["serve_rss_growth_mb"] = f"server RSS {before:.1f} MB -> {after:.1f} MB"
+
+
 # --- output --------------------------------------------------------------------------------------
 
 
@@ -366,6 +447,7 @@ def main() -> None:
     measure_rules_check(script, report)
     measure_cli(script, settings, report)
     measure_memory(advisor, settings, report)
+    measure_serve(script, advisor.pack, 2_000 if options.quick else 10_000, report)
 
     print_table(report, settings, options.quick, time.perf_counter() - started)
     if options.json:

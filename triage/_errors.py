@@ -7,7 +7,8 @@ a pack), the `file` and the `line`. The codes (the command line prints them in i
   route id;
 - `unknown_fact`, `bad_answer`, `given_twice` (exit 2): answers that are not the pack's;
 - `bad_pack` (exit 3): a rule pack that does not load;
-- `cannot_run` (exit 3): a rule pack that loads but that the rules engine cannot run.
+- `cannot_run` (exit 3): a rule pack that loads but that the rules engine cannot run;
+- `cannot_listen` (exit 2): `triage serve` cannot listen on the host and port asked for.
 
 The command line adds `usage` (exit 2: a bad flag, option or argument) and `interrupted` (130).
 """
