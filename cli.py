@@ -25,6 +25,7 @@ from triage import InputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
 from triage._schema import SCHEMA_KINDS, json_schema
+from triage._text import terminal_width
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -200,11 +201,7 @@ def assess(
     output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
-    if output_format == "json":
-        echo_json(rec.model_dump(mode="json"))
-    else:
-        render = triage.render_markdown if output_format == "markdown" else triage.render_text
-        click.echo(render(rec))
+    click.echo(render(rec, output_format))
 
 
 @main.command()
@@ -393,11 +390,14 @@ def schema(kind: str, rules_dir: Path | None) -> None:
     echo_json(json_schema(kind, advisor_for(rules_dir).pack))
 
 
-def echo_recommendation(rec: triage.Recommendation, as_json: bool) -> None:
-    if as_json:
-        echo_json(rec.model_dump(mode="json"))
-    else:
-        click.echo(triage.render_text(rec))
+def render(rec: triage.Recommendation, output_format: str, answered: Sequence[str] = ()) -> str:
+    """The advice as JSON, a Markdown case record (`answered`: the facts the user answered, even
+    'not sure'), or text wrapped to the terminal."""
+    if output_format == "json":
+        return json.dumps(rec.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    if output_format == "markdown":
+        return triage.render_markdown(rec, answered)
+    return triage.render_text(rec, width=terminal_width())
 
 
 def read_reply(prompt: str) -> str | None:
@@ -419,20 +419,45 @@ def read_reply(prompt: str) -> str | None:
     metavar="FILE",
     help="Start from these answers (a JSON object); they are not asked again.",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default=None,
+    help="text (default), json, or markdown: the case record, with the answers given.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the advice to this file (whole, or not at all) instead of stdout.",
+)
 @json_option
 @rules_option
-def ask(input_file: str | None, as_json: bool, rules_dir: Path | None) -> None:
-    """Interview: ask only the questions whose answer can still change the primary route, then
-    advise. Questions go to stderr, the advice to stdout. Reply yes, no or unknown (y, n, u, ?),
-    skip (= unknown), back or quit; quit or the end of input gives the advice on the answers so far."""
+def ask(
+    input_file: str | None, output_format: str | None, out: Path | None, as_json: bool, rules_dir: Path | None
+) -> None:
+    """Interview: ask the open questions in order (what can change the primary route, then whether
+    an RCD fits, then the next steps), then advise. Questions go to stderr, the advice to stdout or
+    --out. Reply yes, no or not sure (y, n, u, skip), ? for the question's help, back or quit;
+    quit or the end of input gives the advice on the answers so far."""
+    from triage._batch import _atomic_text
     from triage._interview import converse
 
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
     if input_file == "-":
         raise InputError("--input -: the interview reads its replies from stdin; give a file")
+    output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))
     rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))
-    echo_recommendation(rec, as_json)
+    text = render(rec, output_format, tuple(interview.answers))
+    if out is None:
+        click.echo(text)
+        return
+    with _atomic_text(out) as handle:
+        handle.write(text + "\n")
+    click.echo(f"The advice ({output_format}) is in {out}.", err=True)
 
 
 @main.command("what-if")

@@ -7,7 +7,7 @@ table, these tests fail.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 ROUTES = (
     "emergency_response",
@@ -61,14 +61,13 @@ def routes(f: Mapping[str, str]) -> list[str]:
         found.append("emergency_response")
     if not n("unreported_harm_concern") or u("immediate_danger"):
         found.append("child_protection_referral")
-    if (
-        y("agency_not_responding") or (y("professional_disagreement") and y("direct_resolution_tried"))
-    ) and not y("within_one_agency"):
+    if (y("agency_not_responding") or y("professional_disagreement")) and not y("within_one_agency"):
         found.append("multiagency_escalation")
     if y("decision_sought"):
         found.append("decision_forum")
     if (
-        ((y("significant_harm") or y("carm_harm") or y("effective_practice")) and y("interagency_learning"))
+        ((y("significant_harm") or y("carm_harm")) and not n("interagency_learning"))
+        or (y("effective_practice") and y("interagency_learning"))
         or (y("child_died") and not n("interagency_learning"))
         or (y("child_died") and y("looked_after"))
     ):
@@ -88,9 +87,10 @@ def primary(f: Mapping[str, str]) -> str:
     return routes(f)[0]
 
 
-def completions(f: Mapping[str, str]):
-    """Every way of answering the unknown facts (yes/no; plan_status: a named plan)."""
-    unknown = [k for k, v in f.items() if v == "unknown"]
+def completions(f: Mapping[str, str], held: Collection[str] = ()):  # type: ignore[no-untyped-def]
+    """Every way of answering the unknown facts (yes/no; plan_status: a named plan); facts in
+    `held` keep their answer, even 'unknown' (an interview's final answer)."""
+    unknown = [k for k, v in f.items() if v == "unknown" and k not in held]
     choices = [PLAN_STATUS[:-1] if k == "plan_status" else ("yes", "no") for k in unknown]
     for values in itertools.product(*choices):
         yield {**f, **dict(zip(unknown, values, strict=True))}
@@ -149,20 +149,27 @@ FORUM_NOTES = {
 
 def notes(f: Mapping[str, str]) -> set[str]:
     """The advice notes (rule ids) of a case: DOMAIN.md's "Advice notes" list, then the notes that
-    name the decision forum (its `decision_forum` route) and the note on a known reason for drift."""
+    name the decision forum (its `decision_forum` route), the note on a known reason for drift,
+    and raising a matter within one agency."""
     found = routes(f)
     rcd = "reflective_case_discussion" in found
     raised = f["professional_disagreement"] == "yes" or f["agency_not_responding"] == "yes"
     expected = set()
     if rcd and f["manager_consulted"] != "yes":
         expected.add("advice_consult_manager")
-    if raised and f["direct_resolution_tried"] != "yes":
-        within = f["within_one_agency"] == "yes"
-        expected.add("advice_raise_directly_within_agency" if within else "advice_raise_directly")
+    if "multiagency_escalation" in found:
+        tried = f["direct_resolution_tried"] == "yes"
+        expected.add("advice_escalation_next_stage" if tried else "advice_escalation_stage_one")
+    if raised and f["within_one_agency"] == "yes" and f["direct_resolution_tried"] != "yes":
+        expected.add("advice_raise_directly_within_agency")
     if f["decision_sought"] == "yes" and rcd:
         expected.add("advice_rcd_not_decision")
+    if "learning_review_notification" in found and rcd:
+        expected.add("advice_lr_rcd_timing")
     if f["child_died"] == "yes":
         expected.add("advice_child_died")
+    if f["child_died"] == "yes" and f["looked_after"] == "yes":
+        expected.add("advice_looked_after_death")
     # Precautionary: the referral is recommended, but not because of a known concern.
     if "child_protection_referral" in found and f["unreported_harm_concern"] != "yes":
         expected.add("advice_referral_precautionary")
@@ -173,3 +180,82 @@ def notes(f: Mapping[str, str]) -> set[str]:
     if f["not_progressing"] == "yes" and f["drift_reason_known"] == "yes":
         expected.add("advice_known_drift_reason")
     return expected
+
+
+# --- the three lists of open questions (DESIGN.md), by brute force over every completion --------
+
+ROUTE_NOTES = {
+    "multiagency_escalation": {"advice_escalation_stage_one", "advice_escalation_next_stage"},
+    "decision_forum": {*FORUM_NOTES.values(), "advice_reporter"},
+    "learning_review_notification": {"advice_looked_after_death", "advice_lr_rcd_timing"},
+    "reflective_case_discussion": {
+        "advice_consult_manager",
+        "advice_rcd_not_decision",
+        "advice_rcd_new_concern",
+    },
+    "single_agency_route": {"advice_raise_directly_within_agency"},
+    "child_protection_referral": {"advice_referral_precautionary", "advice_danger_unknown"},
+}
+"""The notes that belong to a route (shown only when it is recommended): its own advice."""
+
+
+def own_advice(route: str):  # type: ignore[no-untyped-def]
+    """The notes of `route`'s own advice while it is the primary route (None when it is not)."""
+
+    def outcome(f: Mapping[str, str]) -> frozenset[str] | None:
+        return frozenset(notes(f) & ROUTE_NOTES.get(route, set())) if primary(f) == route else None
+
+    return outcome
+
+
+def answers_of(fact: str) -> tuple[str, ...]:
+    return PLAN_STATUS[:-1] if fact == "plan_status" else ("yes", "no")
+
+
+def can_change(f: Mapping[str, str], fact: str, outcome, held: Collection[str] = ()) -> bool:  # type: ignore[no-untyped-def]
+    """Some completion of the other unknowns in which answering `fact` gives different outcomes."""
+    return any(
+        len({outcome({**c, fact: value}) for value in answers_of(fact)}) > 1
+        for c in completions({**f, fact: "answered below"}, held)
+    )
+
+
+def question_lists(f: Mapping[str, str], held: Collection[str] = ()) -> list[tuple[str, str]]:
+    """The open questions as (fact, changes), in DESIGN.md's three lists, in order. Facts in
+    `held` are not open: they keep their answer, even 'unknown'."""
+    order = (*BINARY_FACTS, "plan_status")
+    unknown = [k for k in order if f[k] == "unknown" and k not in held]
+    now = primary(f)
+    first = [k for k in unknown if can_change(f, k, primary, held)]
+
+    def urgency(fact: str) -> int:
+        changed = set()
+        for c in completions({**f, fact: "answered below"}, held):
+            primaries = {primary({**c, fact: value}) for value in answers_of(fact)}
+            if len(primaries) > 1:
+                changed |= primaries
+        return min(ROUTES.index(route) for route in changed)
+
+    first.sort(key=lambda fact: (fact not in SAFETY_FACTS, urgency(fact), order.index(fact)))
+    found = [(fact, "primary_route") for fact in first]
+    if now in SAFETY_ROUTES and all(primary(c) in SAFETY_ROUTES for c in completions(f, held)):
+        return found
+    focus = [
+        k
+        for k in unknown
+        if k not in first and can_change(f, k, lambda c: "reflective_case_discussion" in routes(c), held)
+    ]
+    found += [(fact, "focus_route") for fact in focus]
+    found += [
+        (k, "next_steps")
+        for k in unknown
+        if k not in first and k not in focus and can_change(f, k, own_advice(now), held)
+    ]
+    return found
+
+
+def interview_next(f: Mapping[str, str], held: Collection[str]) -> str | None:
+    """The question an interview asks next: the first of the case's lists still open while the
+    answers given (`held`) keep their answer."""
+    still_open = {fact for fact, _ in question_lists(f, held)}
+    return next((fact for fact, _ in question_lists(f) if fact in still_open), None)

@@ -52,7 +52,7 @@ def test_the_default_pack_checks_clean() -> None:
     report = triage.check_pack(triage.default_pack_path())
     assert report.ok
     assert report.findings == []
-    assert report.pack == "moray-rcd 1.0.0"
+    assert report.pack == "moray-rcd 1.1.0"
 
 
 def test_the_toy_pack_checks_clean_and_its_default_route_needs_no_rule() -> None:
@@ -97,12 +97,6 @@ LOAD_ERRORS = {
         "    reason: One user is not a major incident.\n",
         "",
         ["major_not_for_one", "reason"],
-    ),
-    "rule without a source": (
-        "rules.yaml",
-        '    source: {document: handbook, section: "2.2"}\n',
-        "",
-        ["major_not_for_one", "source"],
     ),
     "duplicate rule id": (
         "rules.yaml",
@@ -288,6 +282,30 @@ def test_a_blank_reason_is_an_error(toy: Path) -> None:
     assert cli_check(toy)[0] == 1
 
 
+def test_a_rule_with_no_source_is_an_error_naming_the_rule(toy: Path) -> None:
+    edit(
+        toy,
+        "rules.yaml",
+        '    reason: One user is not a major incident.\n    source: {document: handbook, section: "2.2"}\n',
+        "    reason: One user is not a major incident.\n",
+    )
+    finding = only(triage.check_pack(toy), "no_source")
+    assert finding.severity == "error" and finding.rule == "major_not_for_one"
+    code, lines = cli_check(toy)
+    assert code == 1 and any("no source" in line for line in lines)
+
+
+def test_a_blank_source_section_is_an_error(toy: Path) -> None:
+    edit(
+        toy,
+        "rules.yaml",
+        'source: {document: handbook, section: "2.2"}',
+        'source: {document: handbook, section: " "}',
+    )
+    finding = only(triage.check_pack(toy), "no_source")
+    assert finding.rule == "major_not_for_one" and "blank source section" in finding.message
+
+
 def test_the_same_rule_twice_under_another_id_is_an_error(toy: Path) -> None:
     add_rules(
         toy,
@@ -403,8 +421,8 @@ def test_check_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_check_through_the_console_script() -> None:
     result = run_cli("rules", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("33 rules, 0 errors, 0 warnings")
-    assert result.stdout.startswith("moray-rcd 1.0.0 (")
+    assert result.stdout.strip().endswith("36 rules, 0 errors, 0 warnings")
+    assert result.stdout.startswith("moray-rcd 1.1.0 (")
 
 
 def test_check_json_through_the_console_script_on_a_broken_pack(toy: Path) -> None:

@@ -32,8 +32,8 @@ def test_assess_text_leads_with_the_route_and_next_steps() -> None:
     result = invoke("assess", *RCD)
     assert result.exit_code == 0
     out = result.output
-    assert out.index("Primary route: Multiagency Reflective Case Discussion") < out.index("What to do next:")
-    assert out.index("What to do next:") < out.index("Why:")
+    assert out.index("Primary route: Multiagency Reflective Case Discussion") < out.index("First steps:")
+    assert out.index("First steps:") < out.index("Why (reasons and sources):")
     assert "Social Work Reviewing Team" in out
     assert "not a decision" in out
     assert "rcd_complex" in out and "One Page Brief" in out

@@ -10,11 +10,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import load_scenarios, run_cli
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import cases
 
 import triage
 from cli import main
 from triage._interview import converse, parse_reply
+from triage._text import one_line
 
 SCENARIOS = {scenario["name"]: scenario for scenario in load_scenarios()}
 
@@ -51,6 +53,50 @@ def test_safety_questions_come_first(advisor: triage.Advisor, case: dict[str, st
     asked = interview_from(case, advisor).asked
     safety = [fact for fact in asked if fact in oracle.SAFETY_FACTS]
     assert list(asked[: len(safety)]) == safety
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases(max_unknown=8), st.data())
+def test_the_interview_follows_the_three_lists_exactly(
+    advisor: triage.Advisor, case: dict[str, str], data: st.DataObject
+) -> None:
+    """Start from some answers (an 'unknown' among them is final), then answer from the case."""
+    left_out = data.draw(st.lists(st.sampled_from(sorted(case)), unique=True, max_size=6))
+    given_answers = {fact: answer for fact, answer in case.items() if fact not in left_out}
+    interview = triage.Interview(advisor, given_answers)
+    while True:
+        current = {**case, **dict.fromkeys(left_out, "unknown"), **interview.answers}
+        expected = oracle.interview_next(current, held=interview.answers)
+        question = interview.next_question()
+        assert (question.fact if question else None) == expected
+        if question is None:
+            break
+        interview.answer(question.fact, case[question.fact])
+    rec = interview.recommendation()
+    if "unknown" not in interview.answers.values() and rec.primary_route not in oracle.SAFETY_ROUTES:
+        assert rec.rcd.status != "possible"  # whether an RCD is recommended is settled
+        assert rec.questions == []
+    if rec.primary_route == "decision_forum" and "unknown" not in interview.answers.values():
+        assert "plan_status" in interview.answers
+
+
+def test_a_safety_route_settled_by_an_unknown_answer_ends_the_interview(advisor: triage.Advisor) -> None:
+    interview = triage.Interview(advisor)
+    interview.answer("immediate_danger", "unknown")
+    assert interview.next_question() is None
+    assert interview.recommendation().primary_route == "child_protection_referral"
+
+
+def test_an_interview_that_ends_on_the_forum_has_asked_for_the_plan(advisor: triage.Advisor) -> None:
+    interview = triage.Interview(
+        advisor, {"immediate_danger": "no", "unreported_harm_concern": "no", "decision_sought": "yes"}
+    )
+    asked = []
+    while (question := interview.next_question()) is not None:
+        asked.append(question.fact)
+        interview.answer(question.fact, "no" if question.fact != "plan_status" else "none")
+    assert "plan_status" in asked
+    assert interview.recommendation().primary_route == "decision_forum"
 
 
 def test_first_question_is_immediate_danger_with_its_wording(advisor: triage.Advisor) -> None:
@@ -129,7 +175,11 @@ def test_bad_answers_are_input_errors(advisor: triage.Advisor) -> None:
         (" Y \n", ("answer", "yes")),
         ("n", ("answer", "no")),
         ("u", ("answer", "unknown")),
-        ("?", ("answer", "unknown")),
+        ("?", ("help", "")),
+        ("help", ("help", "")),
+        ("not sure", ("answer", "unknown")),
+        ("Not  Sure", ("answer", "unknown")),
+        ("don\u2019t know", ("answer", "unknown")),
         ("skip", ("answer", "unknown")),
         ("unknown", ("answer", "unknown")),
         ("back", ("back", "")),
@@ -146,7 +196,7 @@ def test_typed_replies(typed: str, expected: tuple[str, str]) -> None:
 def test_typed_reply_to_a_question_with_named_answers() -> None:
     question = triage.Interview().question("plan_status")
     assert parse_reply("childs_plan", question) == ("answer", "childs_plan")
-    assert parse_reply("?", question) == ("answer", "unknown")
+    assert parse_reply("not sure", question) == ("answer", "unknown")
     with pytest.raises(triage.InputError, match="child_protection_plan / childs_plan"):
         parse_reply("yes", question)
 
@@ -247,3 +297,38 @@ def test_console_script_ask_reaches_the_scenario_route(advisor: triage.Advisor, 
     assert json.loads(result.stdout)["primary_route"] == scenario["expect"]["primary"]
     assert result.stderr.count("Question ") == len(replies)
     assert "Done after" in result.stderr
+
+
+def test_a_question_mark_shows_the_help_and_asks_again(advisor: triage.Advisor) -> None:
+    answers = dict.fromkeys(oracle.BINARY_FACTS, "no") | {"multiagency": "yes", "reflection_sought": "yes"}
+    del answers["complex"]
+    interview = triage.Interview(advisor, answers)
+    question = interview.next_question()
+    assert question is not None and question.fact == "complex" and question.help
+    shown: list[str] = []
+    replies = iter(["?", "not sure"])
+    converse(interview, ask=lambda _prompt: next(replies, None), tell=shown.append)
+    assert any(one_line(question.help) in one_line(text) for text in shown)
+    assert interview.answers[question.fact] == "unknown"
+
+
+def test_cli_ask_writes_the_case_record_with_the_answers_in_words(tmp_path: Path) -> None:
+    out = tmp_path / "record.md"
+    result = run_cli(
+        "ask", "--format", "markdown", "--out", str(out), stdin="no\nno\nnot sure\n", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    record = out.read_text()
+    assert record.startswith("# Route advice for a case")
+    assert "now? **no** (`immediate_danger`)" in record
+    assert "the response? **not sure** (`professional_disagreement`)" in record
+    assert str(out) in result.stderr
+
+
+def test_cli_ask_out_to_a_missing_folder_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "record.md"
+    result = run_cli("ask", "--out", str(out), stdin="")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) >= 1 and "Traceback" not in result.stderr
+    assert not out.exists()

@@ -36,7 +36,9 @@ def test_assess_on_the_toy_pack_in_text_and_json() -> None:
     data = json.loads(run_cli("assess", "--rules", str(TOY), "--json", *answers).stdout)
     assert data["primary_route"] == "major_incident"
     assert data["audit"]["pack"] == "toy-service-desk"
-    assert data["questions"] == [] and data["provisional"] is False
+    assert data["provisional"] is False
+    # Only the workaround is open: it changes the major incident's own note, not the route.
+    assert [(q["fact"], q["changes"]) for q in data["questions"]] == [("workaround", "next_steps")]
 
 
 def test_the_precautionary_safety_fact_works_in_the_toy_pack() -> None:

@@ -49,7 +49,7 @@ def test_every_brief_point_is_cited() -> None:
 
 def test_pack_hash_identifies_content(pack_copy: Path) -> None:
     before = triage.load_pack(pack_copy).sha256
-    edit(pack_copy, "pack.yaml", "version: 1.0.0", "version: 1.0.1")
+    edit(pack_copy, "pack.yaml", "version: 1.1.0", "version: 1.1.1")
     assert triage.load_pack(pack_copy).sha256 != before
 
 
@@ -115,7 +115,7 @@ def test_pack_hash_identifies_content(pack_copy: Path) -> None:
         ("facts.yaml", "  - id: complex\n", "  - id: kind\n", "'kind' is reserved"),
         ("routes.yaml", "priority: 2\n", "priority: 1\n", "two routes share a priority"),
         ("routes.yaml", "priority: 2\n", "priority: -5\n", "priority"),
-        ("pack.yaml", "version: 1.0.0", "version: one", "version"),
+        ("pack.yaml", "version: 1.1.0", "version: one", "version"),
         ("pack.yaml", "focus_route: reflective_case_discussion", "focus_route: rcd", "unknown route 'rcd'"),
     ],
 )

@@ -160,6 +160,7 @@ class Advisor:
                 RouteAdvice(
                     id=route_id,
                     title=pack.route[route_id].title,
+                    safety=pack.route[route_id].safety,
                     guidance=pack.route[route_id].guidance,
                     next_steps=list(pack.route[route_id].next_steps),
                     contacts=[self._contacts[c] for c in pack.route[route_id].contacts],
@@ -176,7 +177,10 @@ class Advisor:
             focus=focus,
             rcd=RcdStatus(status=focus.status, reasons=focus.reasons),
             provisional=outlook.primaries != {primary},
-            questions=[OpenQuestion(fact=f, question=pack.fact[f].question) for f in outlook.questions],
+            questions=[
+                OpenQuestion(fact=fact, question=pack.fact[fact].question, changes=changes)
+                for fact, changes in outlook.questions
+            ],
             fired_rules=[
                 FiredRule(
                     id=rule.id,

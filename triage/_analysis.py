@@ -8,12 +8,15 @@ since answering a question means giving a real answer).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
+from functools import partial
+from typing import cast
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
 from triage._diagram import Diagrams, Restricted
+from triage._models import Changes
 from triage._pack import UNKNOWN, Pack
 
 RESTRICT_CACHE_SIZE = 1024
@@ -25,8 +28,15 @@ class Outlook:
 
     primaries: frozenset[str]
     """Every primary route some answers to the unknown facts would give."""
-    questions: tuple[str, ...]
-    """Unknown facts whose answer could change the primary route, most decisive first."""
+    questions: tuple[tuple[str, Changes], ...]
+    """The open questions (fact, what it could change), in the order to ask them: those that can
+    change the primary route (safety first, then by urgency), then the focus route, then the
+    primary route's own advice."""
+
+    @property
+    def decisive(self) -> tuple[str, ...]:
+        """The unknown facts whose answer could change the primary route, in asking order."""
+        return tuple(fact for fact, changes in self.questions if changes == "primary_route")
 
 
 class Analysis:
@@ -54,6 +64,14 @@ class Analysis:
         # "Is R the primary route?" per route, most urgent first: a fact's question is as urgent as
         # the most urgent route whose being primary its answer can change.
         self.is_primary = {route.id: self.diagrams.indicator(primary, route.id) for route in pack.routes}
+        self.safety_routes = frozenset(route.id for route in pack.routes if route.safety)
+        # Per route R: while R is the primary route, the notes of its own advice (those that
+        # require it); otherwise nothing. An answer that changes only this changes R's next steps.
+        none = self.diagrams.terminal(None)
+        self.own_advice = {
+            route.id: self.diagrams.ite(self.is_primary[route.id], self._own_advice(route.id), none)
+            for route in pack.routes
+        }
         self._support: dict[int, tuple[str, ...]] = {}
         self._restricted: dict[tuple[int | str, ...], Restricted] = {}
 
@@ -68,6 +86,15 @@ class Analysis:
         for part in parts[1:]:
             result = d.conjoin(result, part) if isinstance(normal, And) else d.disjoin(result, part)
         return result
+
+    def _own_advice(self, route: str) -> int:
+        """The diagram of the notes that require `route` and hold."""
+        d = self.diagrams
+        own = d.terminal(frozenset())
+        for rule in self.pack.rules:
+            if rule.effect == "advice" and rule.requires_route == route:
+                own = d.combine(own, self.rule[rule.id], partial(_add, rule.id))
+        return own
 
     def _recommended(self, route: str) -> int:
         d = self.diagrams
@@ -89,9 +116,7 @@ class Analysis:
         the all-unknown one is the slowest to restrict); interviews, with `held`, are not cached."""
         if held:
             return self._restrict(root, case, held)
-        support = self._support.get(root)
-        if support is None:
-            support = self._support[root] = tuple(self.facts[var] for var in self.diagrams.support(root))
+        support = self._support_of(root)
         key: tuple[int | str, ...] = (root, *[case[fact] for fact in support])
         found = self._restricted.get(key)
         if found is None:
@@ -110,21 +135,63 @@ class Analysis:
 
         return self.diagrams.restrict(root, fixed, real.__getitem__)
 
-    def outlook(self, case: Case) -> Outlook:
-        """The primary routes the unknown facts could still lead to, and the questions that matter."""
-        restricted = self.restrict(self.primary, case)
-        primaries = frozenset(str(route) for route in restricted.outcomes)
-        return Outlook(primaries=primaries, questions=self.rank_questions(case, primaries))
+    def outlook(self, case: Case, held: Collection[str] = ()) -> Outlook:
+        """The primary routes the unknown facts could still lead to, and the open questions.
 
-    def rank_questions(self, case: Case, primaries: Collection[str]) -> tuple[str, ...]:
-        """The unknown facts whose answer can change the primary route: safety facts first, then by
-        the urgency of the most urgent route whose being primary the answer can change, then in
-        the pack's order. `primaries` are the routes the unknown facts can still lead to (only
-        those can change)."""
+        Facts in `held` stay as answered even when unknown (see `restrict`)."""
+        restricted = self.restrict(self.primary, case, held)
+        primaries = frozenset(str(route) for route in restricted.outcomes)
+        decisive = self.rank_questions(restricted)
+        found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
+        now = self.diagrams.evaluate(self.primary, self._value_of(case))
+        if now not in self.safety_routes or not primaries <= self.safety_routes:
+            # Not a settled safety route: the questions that could still change whether the focus
+            # route applies, then those that change the primary route's own advice.
+            seen = set(decisive)
+            lists: tuple[tuple[int, Changes], ...] = (
+                (self.recommended[self.pack.focus_route], "focus_route"),
+                (self.own_advice[str(now)], "next_steps"),
+            )
+            for root, changes in lists:
+                more = self._open_facts(root, case, held)
+                found.extend((fact, changes) for fact in more if fact not in seen)
+                seen.update(more)
+        return Outlook(primaries=primaries, questions=tuple(found))
+
+    def _support_of(self, root: int) -> tuple[str, ...]:
+        """The facts the diagram `root` reads (memoised: diagrams never change)."""
+        support = self._support.get(root)
+        if support is None:
+            support = self._support[root] = tuple(self.facts[var] for var in self.diagrams.support(root))
+        return support
+
+    def _open_facts(self, root: int, case: Case, held: Collection[str]) -> list[str]:
+        """The unknown facts the diagram `root` still depends on, in the pack's order (no
+        restriction needed when none of the facts it reads is open: the usual case)."""
+        support = self._support_of(root)
+        if all(case[fact] != UNKNOWN or fact in held for fact in support):
+            return []
+        return [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
+
+    def _value_of(self, case: Case) -> Callable[[int], int]:
+        facts, index = self.facts, self._answer_index
+        return lambda var: index[var][case[facts[var]]]
+
+    def rank_questions(self, restricted: Restricted) -> tuple[str, ...]:
+        """The unknown facts whose answer can change the primary route (`restricted`: the primary
+        diagram restricted to a case): safety facts first, then by the urgency of the most urgent
+        route whose being primary the answer can change, then in the pack's order. Worked out on
+        the small restricted diagram, not by restricting each route's diagram; memoised on it."""
+        found: tuple[str, ...] | None = restricted.memo.get("ranked")
+        if found is None:
+            found = restricted.memo["ranked"] = self._rank(restricted)
+        return found
+
+    def _rank(self, restricted: Restricted) -> tuple[str, ...]:
         urgency: dict[int, int] = {}
         for rank, route in enumerate(self.pack.routes):
-            if route.id in primaries:
-                for var in self.restrict(self.is_primary[route.id], case).variables:
+            if route.id in restricted.outcomes:
+                for var in restricted.deciding(route.id):
                     urgency.setdefault(var, rank)
         facts = self.pack.facts
         return tuple(
@@ -136,3 +203,8 @@ class Analysis:
         """Whether some answers to the unknown facts recommend `route`, and the facts that matter."""
         restricted = self.restrict(self.recommended[route], case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
+
+
+def _add(note: str, notes: Hashable, holds: Hashable) -> Hashable:
+    """The notes, with `note` added when it `holds`."""
+    return frozenset((note, *cast("frozenset[str]", notes))) if holds is True else notes

@@ -28,6 +28,7 @@ Kind = Literal[
     "never_takes_effect",
     "route_unreachable",
     "no_reason",
+    "no_source",
     "duplicate_rule",
     "subsumed",
     "unread_fact",
@@ -78,7 +79,7 @@ class CheckReport(BaseModel):
     >>> import triage
     >>> report = triage.check_pack(triage.default_pack_path())
     >>> report.pack, report.rules, report.ok, report.findings
-    ('moray-rcd 1.0.0', 33, True, [])
+    ('moray-rcd 1.1.0', 36, True, [])
     """
 
     model_config = FROZEN
@@ -112,11 +113,11 @@ def check_pack(pack: Pack | str | Path) -> CheckReport:
     """Check a rule pack (a loaded Pack, or its folder) without running any case.
 
     Errors: the pack does not load (unknown facts, routes, answers or sources; a rule without a
-    reason or source; a duplicate id; ...); a rule that can never hold; a rule that can never take
-    effect (its route is ruled out, or an advice rule's route is never recommended, whenever it
-    holds); a route other than the default that no rule can ever recommend; a blank reason or
-    source; two rules with the same effect, route and condition. Warnings: a rule subsumed by
-    another with the same effect (it adds only its reason); a fact no rule reads.
+    reason; a duplicate id; ...); a rule with no source, or a blank one (`no_source`); a rule that
+    can never hold; a rule that can never take effect (its route is ruled out, or an advice rule's
+    route is never recommended, whenever it holds); a route other than the default that no rule can
+    ever recommend; a blank reason; two rules with the same effect, route and condition. Warnings:
+    a rule subsumed by another with the same effect (it adds only its reason); a fact no rule reads.
 
     >>> import triage
     >>> triage.check_pack(triage.default_pack_path()).ok
@@ -126,11 +127,23 @@ def check_pack(pack: Pack | str | Path) -> CheckReport:
         try:
             pack = load_pack(pack)
         except PackError as error:
-            finding = Finding(severity="error", kind="load", message=f"the pack does not load: {error}")
-            return CheckReport(path=str(pack), pack=None, rules=0, findings=[finding])
+            return CheckReport(path=str(pack), pack=None, rules=0, findings=[_load_finding(error)])
     findings = list(_Checker(pack).findings())
     findings.sort(key=lambda finding: finding.severity != "error")
     return CheckReport(path=str(pack.path), pack=pack.label, rules=len(pack.rules), findings=findings)
+
+
+def _load_finding(error: PackError) -> Finding:
+    """Why a pack does not load; a rule without a source is named as such, since advice that cannot
+    say what it rests on must never reach a practitioner (an error, not a warning)."""
+    if error.rule is not None and error.field == "source":
+        return Finding(
+            severity="error",
+            kind="no_source",
+            rule=error.rule,
+            message=f"no source: every rule cites the document and section it rests on ({error})",
+        )
+    return Finding(severity="error", kind="load", message=f"the pack does not load: {error}")
 
 
 class _Checker:
@@ -191,21 +204,24 @@ class _Checker:
     def _blank_reasons(self) -> Iterator[Finding]:
         # The loader refuses a missing or empty reason or source; whitespace gets past it.
         for rule in self.pack.rules:
+            if not rule.reason.strip():
+                yield Finding(
+                    severity="error",
+                    kind="no_reason",
+                    rule=rule.id,
+                    message="blank reason: every rule gives its reason in plain words",
+                )
             blank = [
                 name
-                for name, value in (
-                    ("reason", rule.reason),
-                    ("source.document", rule.source.document),
-                    ("source.section", rule.source.section),
-                )
+                for name, value in (("document", rule.source.document), ("section", rule.source.section))
                 if not value.strip()
             ]
             if blank:
                 yield Finding(
                     severity="error",
-                    kind="no_reason",
+                    kind="no_source",
                     rule=rule.id,
-                    message=f"blank {' and '.join(blank)}: every rule gives its reason and source",
+                    message=f"blank source {' and '.join(blank)}: every rule cites the source it rests on",
                 )
 
     def _never_holds(self, rule: RuleSpec) -> Finding:

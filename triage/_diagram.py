@@ -10,8 +10,9 @@ unknown facts matter?" without enumerating the 3^20 cases of a pack.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 _TERMINAL = -1
 
@@ -21,11 +22,48 @@ class Restricted:
     """A diagram restricted to one case: known variables fixed, unknown ones free over `free`.
 
     `outcomes` is the set of terminal values some completion reaches; `variables` maps each
-    variable the result still depends on to the terminal values reachable below it.
+    variable the result still depends on to the terminal values reachable below it. `nodes` is
+    the restricted diagram itself (reduced; the last node is its root): (variable, kids) per
+    node, or (-1, (index into `values`,)) for a terminal.
     """
 
     outcomes: frozenset[Hashable]
     variables: Mapping[int, frozenset[Hashable]]
+    nodes: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    values: tuple[Hashable, ...] = ()
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What has been worked out from this restriction (it is cached and shared: each entry is the
+    same whoever computes it, so threads may race to fill it)."""
+
+    def deciding(self, value: Hashable) -> frozenset[int]:
+        """The variables whose value can decide, for some values of the others, whether the
+        diagram reaches `value`: those of the reduced diagram "reaches `value`". Memoised."""
+        key = ("deciding", value)
+        found: frozenset[int] | None = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self._decide(value)
+        return found
+
+    def _decide(self, value: Hashable) -> frozenset[int]:
+        unique: dict[tuple[int, tuple[int, ...]], int] = {}
+        found: set[int] = set()
+        # Local ids 0 and 1: does not reach / reaches `value`; nodes come children first.
+        reduced: list[int] = []
+        for var, kids in self.nodes:
+            if var == _TERMINAL:
+                reduced.append(int(self.values[kids[0]] == value))
+                continue
+            local = tuple([reduced[kid] for kid in kids])
+            if local.count(local[0]) == len(local):
+                reduced.append(local[0])
+                continue
+            key = (var, local)
+            node = unique.get(key)
+            if node is None:
+                node = unique[key] = len(unique) + 2
+                found.add(var)
+            reduced.append(node)
+        return frozenset(found)
 
 
 class Diagrams:
@@ -110,6 +148,40 @@ class Diagrams:
         self._ite[key] = result
         return result
 
+    def combine(self, a: int, b: int, join: Callable[[Hashable, Hashable], Hashable]) -> int:
+        """The diagram whose value is join(value of `a`, value of `b`) for every assignment."""
+        memo: dict[tuple[int, int], int] = {}
+        var_at, kids_at = self._var, self._kids
+
+        def walk(x: int, y: int) -> int:
+            found = memo.get((x, y))
+            if found is None:
+                if var_at[x] == _TERMINAL and var_at[y] == _TERMINAL:
+                    found = self.terminal(join(self._value[x], self._value[y]))
+                else:
+                    var = min(self._top(x), self._top(y))
+                    found = self.node(
+                        var,
+                        tuple(
+                            walk(
+                                kids_at[x][v] if var_at[x] == var else x,
+                                kids_at[y][v] if var_at[y] == var else y,
+                            )
+                            for v in range(self.arity[var])
+                        ),
+                    )
+                memo[(x, y)] = found
+            return found
+
+        return walk(a, b)
+
+    def evaluate(self, root: int, value_of: Callable[[int], int]) -> Hashable:
+        """The terminal value `root` gives when each variable takes `value_of(var)`."""
+        node = root
+        while self._var[node] != _TERMINAL:
+            node = self._kids[node][value_of(self._var[node])]
+        return self._value[node]
+
     def conjoin(self, a: int, b: int) -> int:
         return self.ite(a, b, self.false)
 
@@ -169,8 +241,21 @@ class Diagrams:
         for var, reach in zip(var_of, reach_of, strict=True):
             if var != _TERMINAL:
                 variables[var] = variables.get(var, frozenset()) | reach
+        nodes: list[tuple[int, tuple[int, ...]]] = [((_TERMINAL, ()))] * len(var_of)
+        values: list[Hashable] = []
+        for (var, kids), local in ids.items():
+            if var == _TERMINAL:
+                nodes[local] = (_TERMINAL, (len(values),))
+                values.append(value_at[kids[0]])
+            else:
+                nodes[local] = (var, kids)
         # Read-only: a restriction may be cached and shared between threads.
-        return Restricted(outcomes=reach_of[top], variables=MappingProxyType(variables))
+        return Restricted(
+            outcomes=reach_of[top],
+            variables=MappingProxyType(variables),
+            nodes=tuple(nodes[: top + 1]),
+            values=tuple(values),
+        )
 
     def indicator(self, root: int, value: Hashable) -> int:
         """The boolean diagram "`root` reaches the terminal `value`"."""

@@ -1,10 +1,11 @@
-"""The interview: one question at a time, only while an answer can still change the primary route.
+"""The interview: one question at a time, while an answer can still change the advice.
 
-It asks the facts of the current `Recommendation.questions`, in that order (safety first), and
-among them only those the primary route still depends on once the answers given so far are held:
-an answer 'unknown' (or a skipped question) is final, so a fact is never asked twice, and a
-question that only matters if an unknown answer became known is not asked. It stops when no
-question left can change the primary route.
+It asks the facts of the current `Recommendation.questions` in their order (those that can change
+the primary route, safety first; then whether the focus route applies; then the primary route's
+own advice), and among them only those still open once the answers given so far are held: an
+answer 'unknown' (or a skipped question) is final, so a fact is never asked twice, and a question
+that only matters if an unknown answer became known is not asked. It stops when none is left, and
+at once when a safety route is settled.
 """
 
 from __future__ import annotations
@@ -21,9 +22,26 @@ from triage._pack import UNKNOWN
 from triage._results import Question
 from triage._text import WIDTH
 
-Command = Literal["answer", "back", "quit"]
-_COMMANDS: dict[str, Command] = {"back": "back", "b": "back", "quit": "quit", "q": "quit"}
-_SHORT = {"y": "yes", "n": "no", "u": "unknown", "?": "unknown", "skip": "unknown"}
+Command = Literal["answer", "back", "quit", "help"]
+_COMMANDS: dict[str, Command] = {
+    "back": "back",
+    "b": "back",
+    "quit": "quit",
+    "q": "quit",
+    "?": "help",
+    "help": "help",
+    "h": "help",
+}
+_SHORT = {
+    "y": "yes",
+    "n": "no",
+    "u": "unknown",
+    "skip": "unknown",
+    "not sure": "unknown",
+    "unsure": "unknown",
+    "don't know": "unknown",
+    "dont know": "unknown",
+}
 
 
 class Interview:
@@ -69,14 +87,17 @@ class Interview:
         return self.advisor.case(self.answers)
 
     def next_question(self) -> Question | None:
-        """The next question to ask, or None when no answer left could change the primary route."""
+        """The next question to ask, or None when no open question is left.
+
+        It is the first of the current `Recommendation.questions` (the three lists, in order) that
+        is not answered yet and still open once the answers given so far are held: an answer
+        'unknown' is final, so a safety route it settles ends the interview at once."""
         analysis = self.advisor.analysis
         case = self.case()
         held = self.answers
-        live = analysis.restrict(analysis.primary, case, held=held).variables
-        live_facts = {analysis.facts[var] for var in live}
-        for fact in analysis.outlook(case).questions:
-            if fact in live_facts and fact not in held:
+        live = {fact for fact, _ in analysis.outlook(case, held=held).questions}
+        for fact, _ in analysis.outlook(case).questions:
+            if fact in live:
                 return self.question(fact)
         return None
 
@@ -113,12 +134,12 @@ class Interview:
 
 
 def parse_reply(text: str, question: Question) -> tuple[Command, str]:
-    """A typed reply: ('answer', the answer word), ('back', '') or ('quit', '').
+    """A typed reply: ('answer', the answer word), ('back', ''), ('quit', '') or ('help', '').
 
-    Accepts the question's answers, y / n / u, '?' and 'skip' (both: unknown), back (b), quit (q).
-    Raises InputError for anything else.
+    Accepts the question's answers, y / n / u, 'not sure' and 'skip' (both: unknown), '?' or help
+    (the question's help), back (b), quit (q). Raises InputError for anything else.
     """
-    word = " ".join(text.split()).lower()
+    word = " ".join(text.split()).lower().replace("\u2019", "'")
     if word in question.answers:
         return "answer", word
     if word in _COMMANDS:
@@ -129,7 +150,20 @@ def parse_reply(text: str, question: Question) -> tuple[Command, str]:
 
 
 def _choices(question: Question) -> str:
-    return f"{' / '.join(question.answers)} (or skip, back, quit)"
+    answers = " / ".join("not sure" if answer == UNKNOWN else answer for answer in question.answers)
+    return f"{answers} (or ? for help, back, quit)"
+
+
+def help_text(question: Question) -> str:
+    """What '?' shows: the question's help, and how to answer."""
+    about = question.help or "No more help for this question."
+    unsure = "'not sure' (or skip) when you do not know"
+    if question.safety:
+        unsure += ": for this safety question, not knowing is itself treated as a reason to act"
+    return "\n".join(
+        textwrap.fill(text, width=WIDTH, initial_indent="  ", subsequent_indent="  ")
+        for text in (about, f"Answer {' / '.join(a for a in question.answers if a != UNKNOWN)}, or {unsure}.")
+    )
 
 
 def prompt(question: Question, number: int) -> str:
@@ -166,6 +200,9 @@ def converse(
         if command == "quit":
             tell("Stopped: the advice is on the answers so far.")
             break
+        if command == "help":
+            tell(help_text(question))
+            continue
         if command == "back":
             if interview.undo() is None:
                 tell("  Nothing to go back to.")
@@ -175,5 +212,5 @@ def converse(
         count = len(interview.asked)
         held = " while the answers 'unknown' stay unknown" if UNKNOWN in interview.answers.values() else ""
         done = f"Done after {count} question{'' if count == 1 else 's'}: "
-        tell(textwrap.fill(f"{done}no other answer can change the primary route{held}.", width=WIDTH))
+        tell(textwrap.fill(f"{done}no answer left could change the advice{held}.", width=WIDTH))
     return interview.recommendation()

@@ -19,6 +19,7 @@ FROZEN = ConfigDict(frozen=True, extra="forbid", json_schema_extra=without_examp
 
 Effect = Literal["recommend", "rule_out", "advice"]
 RcdStatusValue = Literal["recommended", "possible", "not_recommended"]
+Changes = Literal["primary_route", "focus_route", "next_steps"]
 
 
 class Contact(BaseModel):
@@ -51,6 +52,7 @@ class RouteAdvice(BaseModel):
     model_config = FROZEN
     id: str
     title: str
+    safety: bool = Field(description="A safety route: act on it now, before anything else.")
     guidance: str = Field(description="What the route is for and when it fits, in plain words.")
     next_steps: list[str]
     contacts: list[Contact]
@@ -122,16 +124,21 @@ class GivenAnswer(BaseModel):
 
 
 class OpenQuestion(BaseModel):
-    """An unknown fact whose answer could change the primary route.
+    """An unknown fact whose answer could change the advice, and what it could change.
+
+    `changes` is 'primary_route' (the primary route), 'focus_route' (whether the focus route, RCD
+    in Moray, is recommended) or 'next_steps' (the primary route's own advice, such as the forum).
 
     >>> import triage
-    >>> triage.assess({}).questions[0].fact
-    'immediate_danger'
+    >>> first = triage.assess({}).questions[0]
+    >>> first.fact, first.changes
+    ('immediate_danger', 'primary_route')
     """
 
     model_config = FROZEN
     fact: str
     question: str
+    changes: Changes = Field(description="What its answer could change (the questions are ordered by it).")
 
 
 class FiredRule(BaseModel):
@@ -215,7 +222,8 @@ class Recommendation(BaseModel):
         description="True when some answers to the unknown facts would give another primary route."
     )
     questions: list[OpenQuestion] = Field(
-        description="Unknown facts whose answer could change the primary route, most decisive first."
+        description="Open questions in the order to ask them: those that could change the primary route"
+        " (safety first), then whether the focus route applies, then the primary route's own advice."
     )
     fired_rules: list[FiredRule]
     advice: list[Advice]

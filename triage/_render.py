@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-import textwrap
+from collections.abc import Callable, Collection, Iterator
 
 from triage._advisor import Advisor
 from triage._models import Recommendation
@@ -16,6 +16,11 @@ def _reasons(rec: Recommendation) -> dict[str, str]:
     return {rule.id: rule.reason for rule in rec.fired_rules}
 
 
+def _note_route(rec: Recommendation) -> dict[str, str | None]:
+    """The route each advice note belongs to (None for a note on any route), by rule id."""
+    return {rule.id: rule.route for rule in rec.fired_rules if rule.effect == "advice"}
+
+
 def _focus_reasons_not_shown(rec: Recommendation) -> tuple[list[str], str]:
     """The focus route's status reasons not already given under the routes or the rule-outs (say
     each reason once), and a pointer to the reasons above when some were."""
@@ -26,90 +31,147 @@ def _focus_reasons_not_shown(rec: Recommendation) -> tuple[list[str], str]:
     return reasons, " (see the reasons above)" if len(reasons) < len(rec.focus.reasons) else ""
 
 
-def render_text(rec: Recommendation) -> str:
-    """The Recommendation as text: what to do first, then the reasons, sources and open questions.
+FIRST_STEPS = 3
+"""How many of the primary route's next steps the first screen shows (the rest follow below)."""
+CHANGES_WORDS = {
+    "primary_route": "could change the primary route",
+    "focus_route": "could change whether {focus} applies",
+    "next_steps": "could change the next steps",
+}
+"""What an open question could change (`OpenQuestion.changes`), in words."""
 
+
+def render_text(rec: Recommendation, width: int = WIDTH) -> str:
+    """The Recommendation as text, wrapped to `width` columns, never inside a word.
+
+    The first screen (24 lines of 80 columns) holds what a practitioner acts on: the primary route
+    and what it means, whether it is provisional, the first steps and contact, the notes on that
+    route and the first open question. Then the reasons with their sources, the rest of the steps
+    and contacts, the other notes, the other routes, all open questions and the versions. A safety
+    route's answer is short: what to do now, and the focus route (RCD) in one line.
     This is what `triage assess` prints. It needs nothing but the Recommendation.
 
     >>> import triage
     >>> text = render_text(triage.assess({"immediate_danger": "yes"}))
-    >>> print(text.splitlines()[2])
-    Primary route: Emergency response - call 999 now  [emergency_response]
+    >>> print(text.splitlines()[1])
+    Primary route: Emergency response - call 999 now [emergency_response]
     """
-    lines: list[str] = []
-    primary = rec.routes[0]
-    lines.append(f"ADVICE TO DISCUSS, NOT A DECISION ({rec.audit.pack_title})")
-    lines.append("")
-    lines.append(f"Primary route: {primary.title}  [{primary.id}]")
+
+    def para(text: str, indent: str = "  ", bullet: str = "") -> str:
+        return wrap(text, indent=indent, bullet=bullet, width=width)
+
+    primary = first = rec.routes[0]
+    safety = primary.safety
+    focus = rec.focus
+    note_route = _note_route(rec)
+    own = [note for note in rec.advice if note_route[note.rule] == primary.id]
+    shown_steps = first.next_steps if safety else first.next_steps[:FIRST_STEPS]
+    lines = ["ADVICE TO DISCUSS, NOT A DECISION"]
+    lines.append(para(f"Primary route: {primary.title} [{primary.id}]", indent=""))
     if rec.provisional:
-        lines.append("  Provisional: answers still unknown could change this (see the questions below).")
-    lines.append(wrap(primary.guidance, bullet=""))
-    first = rec.routes[0]
-    lines.append("")
-    lines.append("What to do next:")
-    lines.extend(wrap(step, bullet=f"{n}. ") for n, step in enumerate(first.next_steps, 1))
-    if first.contacts:
-        lines.append("Contacts:")
-        lines.extend(wrap(contact_line(contact)) for contact in first.contacts)
-
-    lines.append("")
-    lines.append("Why:")
-    why = [rule for rule in rec.fired_rules if rule.id in first.rules]
-    if not why:
-        lines.append(wrap("No rule recommends another route for these answers."))
-    for rule in why:
-        lines.append(wrap(f"{rule.reason} [rule {rule.id}; source: {rule.source}]"))
-
-    if rec.advice:
-        lines.append("")
-        lines.append("Notes:")
-        lines.extend(wrap(f"{note.text} [rule {note.rule}]") for note in rec.advice)
-
-    if len(rec.routes) > 1:
-        lines.append("")
-        lines.append("Other routes that also apply (less urgent):")
-        reasons = _reasons(rec)
-        for route in rec.routes[1:]:
-            lines.append(f"  * {route.title}  [{route.id}]")
-            lines.extend(wrap(step, indent="    ") for step in route.next_steps)
-            lines.extend(
-                wrap(f"Why: {reasons[rule_id]} [rule {rule_id}]", indent="    ", bullet="")
-                for rule_id in route.rules
-            )
-
-    if rec.ruled_out:
-        lines.append("")
-        lines.append("Ruled out:")
-        lines.extend(wrap(f"{out.title}: {out.reason} [rule {out.rule}]") for out in rec.ruled_out)
-
-    lines.append("")
-    reasons_left, above = _focus_reasons_not_shown(rec)
-    lines.append(f"{rec.focus.title}: {STATUS_WORDS[rec.focus.status]}{above}")
-    lines.extend(wrap(reason) for reason in reasons_left)
-
+        lines.append(para("Provisional: answers not yet known could change it (see the first question)."))
+    lines.append(para(primary.guidance))
+    lines += ["", "Do now:" if safety else "First steps:"]
+    lines.extend(para(step, bullet=f"{n}. ") for n, step in enumerate(shown_steps, 1))
+    lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[:1])
+    notes = [para(note.text, bullet="Note: ") for note in own]
+    if safety:  # what to do now comes before any question
+        lines.extend(notes)
     if rec.questions:
-        lines.append("")
-        lines.append("Questions still open (an answer could change the primary route):")
+        question = rec.questions[0]
+        lines.append(
+            para(f"{question.question} [{question.fact}]", indent="", bullet="First open question: ")
+        )
+    elif not safety:
+        lines.append(
+            para("Open questions: none (no answer still unknown could change this advice).", indent="")
+        )
+    if safety:
+        lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
+    else:
+        lines.extend(notes)
+
+    why = [rule for rule in rec.fired_rules if rule.id in first.rules]
+    reasons = [f"{rule.reason} [rule {rule.id}; source: {rule.source}]" for rule in why]
+    if safety:
+        # What to do now, and nothing about the other routes beyond their names.
+        status = (
+            "recommended, after this" if rec.focus.status == "recommended" else "not now: act on this first"
+        )
+        lines.append(para(f"{focus.title}: {status}.", indent=""))
+        lines.extend(para(reason, indent="", bullet="Why: ") for reason in reasons)
+        if len(rec.routes) > 1:
+            names = ", ".join(route.id for route in rec.routes[1:])
+            lines.append(para(f"{names}.", indent="", bullet="Also applies, after this: "))
+    else:
+        lines += ["", "Why (reasons and sources):"]
+        lines.extend(para(reason, bullet="- ") for reason in reasons)
+        if not reasons:
+            lines.append(para("No rule recommends another route for these answers.", bullet="- "))
+        lines.extend(_details(rec, para))
+    if len(rec.questions) > 1:
+        lines += ["", f"All open questions ({len(rec.questions)}), in the order to ask them:"]
         lines.extend(
-            wrap(f"{q.question} [{q.fact}]", bullet=f"{n}. ") for n, q in enumerate(rec.questions, 1)
+            para(
+                f"{q.question} [{q.fact}; {CHANGES_WORDS[q.changes].format(focus=focus.title)}]",
+                bullet=f"{n}. ",
+            )
+            for n, q in enumerate(rec.questions, 1)
         )
 
-    lines.append("")
-    lines.append(textwrap.fill(rec.notice, width=WIDTH))
     audit = rec.audit
-    lines.append(
-        f"Rule pack {audit.pack} {audit.pack_version} (sha256 {audit.pack_sha256[:12]}), "
-        f"{audit.engine}, triage {audit.library_version}."
-    )
+    lines += [
+        "",
+        para(rec.notice, indent=""),
+        para(
+            f"Pack {audit.pack} {audit.pack_version} (sha256 {audit.pack_sha256[:12]}); "
+            f"{audit.engine}; triage {audit.library_version}",
+            indent="",
+        ),
+    ]
     return "\n".join(lines)
 
 
-def render_markdown(rec: Recommendation) -> str:
+def _details(rec: Recommendation, para: Callable[..., str]) -> Iterator[str]:
+    """What follows the reasons of a route that is not a safety route: the rest of its steps and
+    contacts, the other notes, the other routes, the rule-outs and the focus route's status."""
+    first = rec.routes[0]
+    more_steps = first.next_steps[FIRST_STEPS:]
+    if more_steps or first.contacts[1:]:
+        yield from ("", "More next steps and contacts:")
+        yield from (para(step, bullet=f"{n}. ") for n, step in enumerate(more_steps, FIRST_STEPS + 1))
+        yield from (para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
+    note_route, reason = _note_route(rec), _reasons(rec)
+    others = [note for note in rec.advice if note_route[note.rule] != rec.primary_route]
+    if others:
+        yield from ("", "Other notes:")
+        yield from (para(f"{note.text} [rule {note.rule}]", bullet="- ") for note in others)
+    if len(rec.routes) > 1:
+        yield from ("", "Other routes that also apply (less urgent):")
+        for route in rec.routes[1:]:
+            yield para(f"{route.title} [{route.id}]", bullet="* ")
+            yield from (para(step, indent="    ", bullet="- ") for step in route.next_steps)
+            yield from (
+                para(f"Why: {reason[rule_id]} [rule {rule_id}]", indent="    ") for rule_id in route.rules
+            )
+    if rec.ruled_out:
+        yield from ("", "Ruled out:")
+        yield from (
+            para(f"{out.title}: {out.reason} [rule {out.rule}]", bullet="- ") for out in rec.ruled_out
+        )
+    reasons, above = _focus_reasons_not_shown(rec)
+    yield ""
+    yield para(f"{rec.focus.title}: {STATUS_WORDS[rec.focus.status]}{above}", indent="")
+    yield from (para(reason, bullet="- ") for reason in reasons)
+
+
+def render_markdown(rec: Recommendation, answered: Collection[str] = ()) -> str:
     """The Recommendation as a short Markdown record to paste into a case file.
 
     It holds the question asked, the answers given (known and not known apart), the advice with
     its reasons and sources, the open questions, the notice, and what produced it (pack version
     and sha256, engine, library, timestamp). Only the yes/no/unknown answers: no personal data.
+    Facts in `answered` (an interview's answers) answered unknown are listed in words as 'not sure'.
 
     >>> import triage
     >>> record = render_markdown(triage.assess({"immediate_danger": "yes"}))
@@ -120,8 +182,13 @@ def render_markdown(rec: Recommendation) -> str:
     """
     audit = rec.audit
     primary = rec.routes[0]
-    known = [given for given in rec.answers if given.answer != "unknown"]
-    unknown = [given.fact for given in rec.answers if given.answer == "unknown"]
+    question = {given.fact: given.question for given in rec.answers}
+    known = [
+        (fact, answer if answer != "unknown" else "not sure")
+        for fact, answer in audit.facts.items()
+        if answer != "unknown" or fact in answered
+    ]
+    unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown" and fact not in answered]
     focus, status = rec.focus.title, STATUS_WORDS[rec.focus.status]
     lines = [
         "# Route advice for a case: advice to discuss, not a decision",
@@ -136,7 +203,7 @@ def render_markdown(rec: Recommendation) -> str:
         f"## Answers given ({len(known)} of {len(audit.facts)} questions answered)",
         "",
     ]
-    lines.extend(f"- {one_line(given.question)} **{given.answer}** (`{given.fact}`)" for given in known)
+    lines.extend(f"- {one_line(question[fact])} **{answer}** (`{fact}`)" for fact, answer in known)
     if not known:
         lines.append("- None: every answer is unknown.")
     if unknown:

@@ -100,7 +100,7 @@ def run_scenarios(paths: Iterable[str | Path], *, advisor: Advisor | None = None
 
     >>> import triage
     >>> triage.run_scenarios([triage.default_pack_path() / "scenarios"]).summary()
-    '38 passed, 0 failed'
+    '48 passed, 0 failed'
     """
     advisor = advisor or default_advisor()
     loaded = [

@@ -3,6 +3,7 @@ the focus route's status, and why a rule does not apply, said with the pack's qu
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -14,7 +15,9 @@ if TYPE_CHECKING:
     from triage._conditions import Test  # a name pytest would try to collect from the doctests
     from triage._models import Contact
 
-WIDTH = 88
+WIDTH = 80
+"""The line width of text for people when the terminal's is not known (80 columns)."""
+MIN_WIDTH = 40
 STATUS_WORDS = {
     "recommended": "recommended",
     "possible": "possible - it depends on answers not yet known",
@@ -23,18 +26,26 @@ STATUS_WORDS = {
 """The focus route's status (`RcdStatus.status`) in words."""
 
 
+def terminal_width() -> int:
+    """The width to wrap to: the terminal's (or $COLUMNS), 80 when output is not a terminal."""
+    return max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
+
+
 def one_line(text: str) -> str:
     """The text with its runs of white space (folded YAML, new lines) made single spaces."""
     return " ".join(text.split())
 
 
-def wrap(text: str, indent: str = "  ", bullet: str = "- ") -> str:
-    """A bulleted paragraph wrapped to WIDTH, its continuation lines under the text."""
+def wrap(text: str, indent: str = "  ", bullet: str = "- ", width: int = WIDTH) -> str:
+    """A bulleted paragraph wrapped to `width`, its continuation lines under the text; a line
+    breaks only between words (a word longer than the line keeps its own line)."""
     return textwrap.fill(
         one_line(text),
-        width=WIDTH,
+        width=width,
         initial_indent=indent + bullet,
         subsequent_indent=indent + " " * len(bullet),
+        break_long_words=False,
+        break_on_hyphens=False,
     )
 
 
@@ -50,9 +61,9 @@ def not_met(pack: Pack, rule_id: str, case: Mapping[str, str]) -> str:
     >>> pack = triage.load_pack(triage.default_pack_path())
     >>> case = triage.Advisor(pack).case({"multiagency": "yes", "complex": "no"})
     >>> print(wrap(not_met(pack, "rcd_complex", case), indent="", bullet=""))
-    It fits when the case is complex and two or more agencies are involved: an RCD may be
-    appropriate to explore its complexities together; here 'Is the case complex?' is
-    answered no, not yes.
+    It fits when the case is complex and two or more agencies are involved: an RCD
+    may be appropriate to explore its complexities together; here 'Is the case
+    complex?' is answered no, not yes.
     """
     lacking = "; ".join(
         f"'{one_line(pack.fact[test.fact].question)}' is answered {case[test.fact]}, "

@@ -48,7 +48,7 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
     elif route == pack.default_route:
         outlook = analysis.outlook(case)
         could = route in outlook.primaries
-        depends_on = tuple(fact for fact in analysis.facts if fact in outlook.questions)
+        depends_on = tuple(fact for fact in analysis.facts if fact in outlook.decisive)
     else:
         could, depends_on = analysis.could_recommend(route, case)
 

@@ -1,0 +1,108 @@
+"""The text advice fits a screen: what a practitioner acts on comes first, wrapped to the width."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import oracle
+import pytest
+from conftest import console_script
+from hypothesis import given, settings
+from strategies import cases
+
+import triage
+from triage._render import render_text
+
+SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
+ONE_CASE_PER_ROUTE = {
+    "emergency_response": {"immediate_danger": "yes"},
+    "child_protection_referral": {},
+    "multiagency_escalation": {**SAFE, "agency_not_responding": "yes"},
+    "decision_forum": {**SAFE, "decision_sought": "yes"},
+    "learning_review_notification": {**SAFE, "significant_harm": "yes"},
+    "reflective_case_discussion": {
+        **SAFE,
+        "multiagency": "yes",
+        "complex": "yes",
+        "reflection_sought": "yes",
+    },
+    "single_agency_route": {**SAFE, "complaint_or_conduct": "yes"},
+    "no_additional_route": dict.fromkeys(oracle.BINARY_FACTS, "no") | {"plan_status": "none"},
+}
+
+
+def test_every_route_has_a_case() -> None:
+    assert set(ONE_CASE_PER_ROUTE) == set(oracle.ROUTES)
+
+
+def assess_at(columns: str, facts: dict[str, str]) -> list[str]:
+    result = subprocess.run(
+        [console_script(), "assess", *(f"--fact={fact}={answer}" for fact, answer in facts.items())],
+        capture_output=True,
+        text=True,
+        cwd=Path("/"),
+        env={**os.environ, "COLUMNS": columns},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("route", oracle.ROUTES)
+def test_the_primary_route_is_in_the_first_12_lines_at_80_columns(route: str) -> None:
+    lines = assess_at("80", ONE_CASE_PER_ROUTE[route])
+    assert f"[{route}]" in " ".join(lines[:12])
+    assert "Primary route:" in " ".join(lines[:12])
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_the_text_wraps_to_a_wider_terminal() -> None:
+    facts = ONE_CASE_PER_ROUTE["reflective_case_discussion"]
+    wide = assess_at("120", facts)
+    assert max(len(line) for line in wide) > 80
+    assert all(len(line) <= 120 for line in wide)
+    assert len(wide) < len(assess_at("80", facts))
+
+
+def fits(line: str, width: int) -> bool:
+    """Within the width, or one word too long to break (lines never break inside a word)."""
+    return len(line) <= width or " " not in line.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_the_first_screen_holds_what_to_act_on(advisor: triage.Advisor, case: dict[str, str]) -> None:
+    rec = advisor.assess(case)
+    text = render_text(rec, width=80)
+    lines = text.splitlines()
+    assert all(fits(line, 80) for line in lines)
+    screen = " ".join(" ".join(lines[:24]).split())
+    assert f"Primary route: {advisor.pack.route[rec.primary_route].title} [{rec.primary_route}]" in screen
+    assert ("Provisional:" in screen) == rec.provisional
+    first = rec.routes[0]
+    assert " ".join(first.next_steps[0].split()) in screen
+    if first.contacts:
+        assert " ".join(first.contacts[0].split()) in screen
+    if rec.questions:
+        assert f"First open question: {' '.join(rec.questions[0].question.split())}" in screen
+    # Every word of the advice text survives the wrapping whole.
+    assert " ".join(first.next_steps[-1].split()) in " ".join(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases())
+def test_an_emergency_answer_is_short(advisor: triage.Advisor, case: dict[str, str]) -> None:
+    rec = advisor.assess({**case, "immediate_danger": "yes"})
+    text = render_text(rec, width=80)
+    assert len(text.splitlines()) <= 25
+    focus_title = advisor.pack.route[advisor.pack.focus_route].title
+    assert sum(focus_title in line for line in text.splitlines()) <= 1
+
+
+def test_a_safety_answer_says_nothing_about_rcd_beyond_one_line(advisor: triage.Advisor) -> None:
+    rec = advisor.assess({**SAFE, "unreported_harm_concern": "yes", "multiagency": "yes", "complex": "yes"})
+    text = render_text(rec, width=80)
+    assert sum("RCD" in line or "Reflective Case Discussion" in line for line in text.splitlines()) <= 2
+    assert "Why (reasons and sources)" not in text and "Why:" in text
