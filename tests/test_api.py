@@ -27,7 +27,7 @@ FIELDS = {
 def test_answer_json_has_exactly_the_documented_fields(advisor: triage.Advisor) -> None:
     data = advisor.assess({"complex": "yes"}).model_dump(mode="json")
     assert set(data) == FIELDS
-    assert set(data["routes"][0]) == {"id", "title", "guidance", "next_steps", "contacts", "rules"}
+    assert set(data["routes"][0]) == {"id", "title", "safety", "guidance", "next_steps", "contacts", "rules"}
     assert set(data["routes"][0]["contacts"][0]) == {"name", "role", "email", "phone", "url", "as_of"}
     assert set(data["fired_rules"][0]) == {"id", "effect", "route", "facts", "source", "reason"}
     assert set(data["focus"]) == {"route", "title", "status", "reasons"}
