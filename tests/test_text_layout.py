@@ -14,6 +14,7 @@ from strategies import cases
 
 import triage
 from triage._render import render_text
+from triage._text import contact_line
 
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
 ONE_CASE_PER_ROUTE = {
@@ -84,7 +85,7 @@ def test_the_first_screen_holds_what_to_act_on(advisor: triage.Advisor, case: di
     first = rec.routes[0]
     assert " ".join(first.next_steps[0].split()) in screen
     if first.contacts:
-        assert " ".join(first.contacts[0].split()) in screen
+        assert " ".join(contact_line(first.contacts[0]).split()) in screen
     if rec.questions:
         assert f"First open question: {' '.join(rec.questions[0].question.split())}" in screen
     # Every word of the advice text survives the wrapping whole.
