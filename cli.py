@@ -24,6 +24,8 @@ import triage
 from triage import InputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
+from triage._pack_cache import load_pack_cached
+from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
 from triage._text import terminal_width
 
@@ -105,7 +107,9 @@ def json_option(func: F) -> F:
 
 
 def advisor_for(rules_dir: Path | None) -> triage.Advisor:
-    return triage.Advisor(rules_dir)
+    """The Advisor of a pack folder (the default pack when None), its validated pack cached by
+    content hash (see triage/_pack_cache.py; `rules check` always validates in full)."""
+    return triage.Advisor(load_pack_cached(rules_dir or triage.default_pack_path()))
 
 
 def read_text(source: str) -> str:
@@ -394,7 +398,8 @@ def render(rec: triage.Recommendation, output_format: str, answered: Sequence[st
     """The advice as JSON, a Markdown case record (`answered`: the facts the user answered, even
     'not sure'), or text wrapped to the terminal."""
     if output_format == "json":
-        return json.dumps(rec.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        # plain_data(rec) is rec.model_dump(mode="json") without building pydantic's serializer
+        return json.dumps(plain_data(rec), indent=2, ensure_ascii=False)
     if output_format == "markdown":
         return triage.render_markdown(rec, answered)
     return triage.render_text(rec, width=terminal_width())

@@ -21,6 +21,12 @@ def load_scenarios() -> list[dict[str, Any]]:
     return json.loads(SCENARIOS.read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pack_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The command lines the tests run cache packs in a folder of the session, not the user's."""
+    os.environ["TRIAGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("pack-cache"))
+
+
 @pytest.fixture(scope="session")
 def advisor() -> triage.Advisor:
     return triage.Advisor()
@@ -35,15 +41,17 @@ def console_script() -> str:
 
 
 def run_cli(
-    *args: str, stdin: str | None = None, cwd: Path | None = None
+    *args: str, stdin: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script, from a folder outside the source tree by default."""
+    """Run the installed console script, from a folder outside the source tree by default (`env`
+    adds to this process's environment)."""
     return subprocess.run(
         [console_script(), *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd or Path("/"),
+        env={**os.environ, **env} if env else None,
         timeout=60,
     )
 

@@ -29,6 +29,7 @@ from triage._models import (
     RuledOut,
 )
 from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
+from triage._plain import made
 from triage._text import not_met, questions
 from triage._version import __version__
 
@@ -104,6 +105,15 @@ class Advisor:
             key: Contact(name=c.name, role=c.for_, email=c.email, phone=c.phone, url=c.url, as_of=c.as_of)
             for key, c in self.pack.contacts.items()
         }
+        # Per route, most urgent first: the rules that recommend it and the rules that rule it out.
+        self._deciders = [
+            (
+                route.id,
+                frozenset(r.id for r in self.pack.rules if r.route == route.id and r.effect == "recommend"),
+                frozenset(r.id for r in self.pack.rules if r.route == route.id and r.effect == "rule_out"),
+            )
+            for route in self.pack.routes
+        ]
 
     @cached_property
     def engine(self) -> str:
@@ -144,6 +154,20 @@ class Advisor:
         """
         return self.recommend(self.case(answers))
 
+    def primary_route(self, answers: Answers | InputModel) -> str:
+        """Only the primary route of a case: the same as `assess(answers).primary_route`, validated
+        and matched by the same rules engine, without building the rest of the answer (for programs
+        that route cases and need nothing else). Raises InputError as `assess` does.
+
+        >>> Advisor().primary_route({"immediate_danger": "yes"})
+        'emergency_response'
+        """
+        matched = self.matcher.matches(self.case(answers))
+        for route, recommend, rule_out in self._deciders:
+            if not matched.isdisjoint(recommend) and matched.isdisjoint(rule_out):
+                return route
+        return self.pack.default_route
+
     def recommend(self, case: Case) -> Recommendation:
         """The advice for a validated case (see `case`). Anything else is validated first, as by
         `assess`, whatever the engine."""
@@ -154,10 +178,14 @@ class Advisor:
         outlook = analysis.outlook(case)
         primary = effects.primary
         focus = self._focus_status(case, effects)
-        return Recommendation(
+        # Every value below is already of its field's type (made by the library from the validated
+        # pack and case), so the models are built without validating it again (see _plain).
+        return made(
+            Recommendation,
             primary_route=primary,
             routes=[
-                RouteAdvice(
+                made(
+                    RouteAdvice,
                     id=route_id,
                     title=pack.route[route_id].title,
                     safety=pack.route[route_id].safety,
@@ -169,20 +197,25 @@ class Advisor:
                 for route_id, rules in effects.routes.items()
             ],
             ruled_out=[
-                RuledOut(
-                    route=r.route or "", title=pack.route[r.route or ""].title, rule=r.id, reason=r.reason
+                made(
+                    RuledOut,
+                    route=r.route or "",
+                    title=pack.route[r.route or ""].title,
+                    rule=r.id,
+                    reason=r.reason,
                 )
                 for r in effects.ruled_out
             ],
             focus=focus,
-            rcd=RcdStatus(status=focus.status, reasons=focus.reasons),
+            rcd=made(RcdStatus, status=focus.status, reasons=focus.reasons),
             provisional=outlook.primaries != {primary},
             questions=[
-                OpenQuestion(fact=fact, question=pack.fact[fact].question, changes=changes)
+                made(OpenQuestion, fact=fact, question=pack.fact[fact].question, changes=changes)
                 for fact, changes in outlook.questions
             ],
             fired_rules=[
-                FiredRule(
+                made(
+                    FiredRule,
                     id=rule.id,
                     effect=rule.effect,
                     route=rule.route or rule.requires_route,
@@ -192,10 +225,11 @@ class Advisor:
                 )
                 for rule in effects.applied
             ],
-            advice=[Advice(text=rule.text or "", rule=rule.id) for rule in effects.advice],
+            advice=[made(Advice, text=rule.text or "", rule=rule.id) for rule in effects.advice],
             answers=self.given_answers(case),
             notice=pack.notice,
-            audit=Audit(
+            audit=made(
+                Audit,
                 pack=pack.id,
                 pack_title=pack.title,
                 pack_version=pack.version,
@@ -247,19 +281,19 @@ class Advisor:
             reasons = [rule.reason for rule in effects.routes[focus]]
             if effects.primary != focus:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
-            return FocusStatus(route=focus, title=title, status="recommended", reasons=reasons)
+            return made(FocusStatus, route=focus, title=title, status="recommended", reasons=reasons)
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_recommend(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
-            return FocusStatus(route=focus, title=title, status="possible", reasons=reasons)
+            return made(FocusStatus, route=focus, title=title, status="possible", reasons=reasons)
         if not reasons:
             reasons.extend(
                 not_met(pack, rule.id, case)
                 for rule in pack.rules
                 if rule.effect == "recommend" and rule.route == focus
             )
-        return FocusStatus(route=focus, title=title, status="not_recommended", reasons=reasons)
+        return made(FocusStatus, route=focus, title=title, status="not_recommended", reasons=reasons)
 
 
 _default: Advisor | None = None

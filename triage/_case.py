@@ -116,8 +116,13 @@ def make_case(answers: Answers | InputModel | Any, pack: Pack) -> Case:
         answers = answers.answers()
     if not isinstance(answers, Mapping):
         raise InputError(f"the answers must be a JSON object of fact ids to answers, not {describe(answers)}")
-    case = dict.fromkeys(pack.domains, UNKNOWN)
+    domains = pack.domains
+    case = dict.fromkeys(domains, UNKNOWN)
     for fact, value in answers.items():
+        allowed = domains.get(fact)
+        if type(value) is str and allowed is not None and value in allowed:  # the common case, first
+            case[fact] = value
+            continue
         if not isinstance(fact, str) or fact not in pack.fact:
             hint = did_you_mean(fact, pack.fact) if isinstance(fact, str) and len(fact) < 200 else ""
             field = fact if isinstance(fact, str) and is_id(fact) else None

@@ -12,7 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+# defer_build: the validator is built when a pack is first validated, not at import (a command
+# that loads a cached pack never needs it; see _pack_cache).
+_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 def _answer_text(value: object) -> object:
@@ -89,10 +91,6 @@ Condition = Annotated[
         custom_error_message="a condition needs one of the keys 'fact', 'all', 'any' or 'not'",
     ),
 ]
-
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
 
 ConditionModel = Leaf | AllOf | AnyOf | NotOf
 

@@ -15,7 +15,9 @@ def without_examples(schema: dict[str, Any]) -> None:
         schema["description"] = description.split("\n\n>>>")[0]
 
 
-FROZEN = ConfigDict(frozen=True, extra="forbid", json_schema_extra=without_examples)
+# defer_build: the library builds these answers itself (see _advisor) and the command line writes
+# them with `plain_data`, so pydantic's validators and its plugin lookup stay off the start path.
+FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True, json_schema_extra=without_examples)
 
 Effect = Literal["recommend", "rule_out", "advice"]
 RcdStatusValue = Literal["recommended", "possible", "not_recommended"]

@@ -41,7 +41,8 @@ MAX_DEPTH = 8
 MAX_ENGINE_BRANCHES = 480
 MAX_ANSWERS = 16
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+# defer_build: see _conditions.
+_STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 Id = Field(pattern=ID_PATTERN)
 
 
@@ -282,6 +283,11 @@ def pack_files(folder: Path) -> list[Path]:
     return files
 
 
+def add_to_digest(digest: Any, file: Path, raw: bytes) -> None:
+    """Adds one file of a pack (its name and bytes) to the pack's sha256."""
+    digest.update(file.name.encode() + b"\0" + raw + b"\0")
+
+
 def load_pack(path: str | Path) -> Pack:
     """Load, validate and hash the rule pack in a folder.
 
@@ -297,7 +303,7 @@ def load_pack(path: str | Path) -> Pack:
     digest = hashlib.sha256()
     for file in pack_files(folder):
         data = read_yaml(file)
-        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        add_to_digest(digest, file, file.read_bytes())
         if data is None:
             continue
         if not isinstance(data, dict):

@@ -1,0 +1,163 @@
+"""The command line's pack cache: used only for unchanged files, never trusted over them, safe."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import edit, run_cli
+
+import triage
+from triage import _pack, _pack_cache
+from triage._pack_cache import load_pack_cached
+
+TIMESTAMP = re.compile(r'"timestamp": "[^"]*"')
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TRIAGE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def pack_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(triage.default_pack_path(), tmp_path / "pack"))
+
+
+def entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*.pack")) if cache.exists() else []
+
+
+def no_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the YAML was read: not a cache hit")
+
+    monkeypatch.setattr(_pack, "read_yaml", refuse)
+
+
+def test_a_hit_gives_the_pack_that_loading_gives_without_reading_the_yaml(
+    cache: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = load_pack_cached(pack_copy)
+    assert len(entries(cache)) == 1
+    no_yaml(monkeypatch)
+    cached = load_pack_cached(pack_copy)
+    assert cached.document == loaded.document
+    assert (cached.sha256, cached.path) == (loaded.sha256, pack_copy)
+    answers = {"complex": "yes", "multiagency": "yes"}
+    assert triage.Advisor(cached).assess(answers).model_dump(exclude={"audit"}) == triage.Advisor(
+        loaded
+    ).assess(answers).model_dump(exclude={"audit"})
+
+
+def test_an_edited_pack_is_a_miss_and_its_new_rules_apply(cache: Path, pack_copy: Path) -> None:
+    before = load_pack_cached(pack_copy)
+    edit(
+        pack_copy,
+        "rules.yaml",
+        'when: {fact: immediate_danger, is: "yes"}',
+        'when: {fact: complex, is: "yes"}',
+    )
+    after = load_pack_cached(pack_copy)
+    assert after.sha256 != before.sha256
+    assert triage.Advisor(after).assess({"complex": "yes"}).primary_route == "emergency_response"
+    assert after.sha256 == triage.load_pack(pack_copy).sha256
+
+
+def test_an_edited_pack_that_no_longer_validates_is_refused_despite_the_cache(
+    cache: Path, pack_copy: Path
+) -> None:
+    load_pack_cached(pack_copy)
+    edit(pack_copy, "rules.yaml", "route: emergency_response", "route: emergency_respnse")
+    with pytest.raises(triage.PackError, match="emergency_respnse"):
+        load_pack_cached(pack_copy)
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"triage-pack-cache 1\n"])
+def test_a_corrupt_entry_is_ignored_and_replaced(cache: Path, pack_copy: Path, damage: bytes) -> None:
+    good = load_pack_cached(pack_copy)
+    (entry,) = entries(cache)
+    entry.write_bytes(damage if damage else entry.read_bytes()[: len(entry.read_bytes()) // 2])
+    assert load_pack_cached(pack_copy).document == good.document
+    assert entry.read_bytes() != damage
+
+
+class _Plant:
+    """What a planted cache entry would run if it were unpickled freely."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_planted_entry_with_the_right_header_runs_no_code(
+    cache: Path, pack_copy: Path, tmp_path: Path
+) -> None:
+    good = load_pack_cached(pack_copy)
+    (entry,) = entries(cache)
+    header = entry.read_bytes().split(b"\n", 2)
+    marker = tmp_path / "ran"
+    entry.write_bytes(b"\n".join(header[:2]) + b"\n" + pickle.dumps(_Plant(marker)))
+    assert load_pack_cached(pack_copy).document == good.document
+    assert not marker.exists()
+
+
+def test_an_entry_of_other_validating_code_is_foreign(
+    cache: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_pack_cached(pack_copy)
+    monkeypatch.setattr(_pack_cache, "_code", "another version of triage")
+    calls: list[Path] = []
+    real = _pack_cache.load_pack
+    monkeypatch.setattr(_pack_cache, "load_pack", lambda path: calls.append(Path(path)) or real(path))
+    load_pack_cached(pack_copy)
+    assert calls == [pack_copy]
+
+
+def test_a_cache_folder_others_may_write_to_is_not_used(cache: Path, pack_copy: Path) -> None:
+    load_pack_cached(pack_copy)
+    (entry,) = entries(cache)
+    cache.chmod(0o777)
+    entry.write_bytes(b"garbage")
+    load_pack_cached(pack_copy)
+    assert entry.read_bytes() == b"garbage"  # neither trusted nor rewritten
+
+
+def test_the_cache_can_be_turned_off(
+    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIAGE_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    load_pack_cached(pack_copy)
+    assert not (tmp_path / "xdg").exists()
+    assert not (tmp_path / "home").exists()
+
+
+def test_an_unwritable_cache_is_no_error(
+    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    monkeypatch.setenv("TRIAGE_CACHE_DIR", str(blocker / "cache"))
+    assert load_pack_cached(pack_copy).sha256 == triage.load_pack(pack_copy).sha256
+
+
+def test_the_command_line_gives_the_same_answer_from_the_cache(tmp_path: Path) -> None:
+    args = ("assess", "--fact", "complex=yes", "--fact", "multiagency=yes", "--json")
+    env = {"TRIAGE_CACHE_DIR": str(tmp_path / "cache")}
+    first, second = run_cli(*args, env=env), run_cli(*args, env=env)
+    uncached = run_cli(*args, env={"TRIAGE_CACHE_DIR": "off"})
+    assert len(list((tmp_path / "cache").glob("*.pack"))) == 1
+    texts = {TIMESTAMP.sub('"timestamp": ""', done.stdout) for done in (first, second, uncached)}
+    assert len(texts) == 1
+    assert json.loads(texts.pop())["primary_route"] == "child_protection_referral"
+    assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
