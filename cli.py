@@ -1,8 +1,10 @@
 """The `triage` command line: thin commands over the library (every behaviour lives in triage/).
 
-Errors: any TriageError (bad answer, unknown fact, unreadable file, bad pack) and any usage error
-(a bad flag, option value or argument) is one line on stderr and exit 2; `check` and `test` exit 1
-when they find failures.
+Errors: bad input (a bad answer, an unknown fact, an unreadable file) and any usage error (a bad
+flag, option value or argument) is one line on stderr and exit 2; a rule pack that does not load or
+cannot run, exit 3; with --json or --format json that line is one JSON object,
+{"error": {"code", "message", "field", "file", "line"}} (codes: triage/_errors.py). `check`, `test`
+and `batch` exit 1 when they find failures.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 EXIT_FAILURES = 1  # check, test or batch found failures
-EXIT_USAGE = 2  # bad input or usage; a pack that cannot be used
+EXIT_USAGE = 2  # bad input or usage
+EXIT_PACK = 3  # a rule pack that does not load or cannot run
 EXIT_OUTPUT = 4  # the answer could not be written: a full disk, stdout closed or full
 EXIT_INTERRUPTED = 130  # Ctrl-C; SIGHUP and SIGTERM give 128 + their number, 129 and 143
 EXIT_BROKEN_PIPE = 141  # stdout's reader went away (`triage batch ... | head -1`), as Unix tools
@@ -127,9 +130,34 @@ def usage_message(error: click.ClickException) -> str:
     return " ".join(error.format_message().split())  # messages that name only our own options or files
 
 
-def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"triage: error: {message}", err=True)
-    sys.exit(code)
+PACK_CODES = ("bad_pack", "cannot_run")
+"""The error codes of a rule pack that does not load or cannot run (exit 3)."""
+
+
+def wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (--json or --format json, and no other format), so
+    that its errors come as JSON too."""
+    words = list(args[: args.index("--")] if "--" in args else args)
+    formats = {word.partition("=")[2] for word in words if word.startswith("--format=")}
+    formats.update(words[i + 1] for i, word in enumerate(words[:-1]) if word == "--format")
+    return ("--json" in words or "json" in formats) and formats <= {"json"}
+
+
+def fail(
+    args: Sequence[str], status: int, code: str, message: str, error: TriageError | None = None
+) -> NoReturn:
+    """The one way out for an error: one line on stderr (with --json / --format json, one JSON
+    object {"error": {"code", "message", "field", "file", "line"}}) and the exit status."""
+    if wants_json(args):
+        where: dict[str, str | int | None] = {"field": None, "file": None, "line": None}
+        if error is not None:
+            where = {"field": error.field, "file": error.file, "line": error.line}
+        click.echo(
+            json.dumps({"error": {"code": code, "message": message, **where}}, ensure_ascii=False), err=True
+        )
+    else:
+        click.echo(f"triage: {'interrupted' if code == 'interrupted' else f'error: {message}'}", err=True)
+    sys.exit(status)
 
 
 class TriageCommand(click.Command):
@@ -144,8 +172,10 @@ class TriageCommand(click.Command):
 
 class TriageGroup(click.Group):
     """The one place every error leaves the program: one line on stderr, never a traceback or a
-    usage screen, and a documented exit code (README, "Exit codes"): a TriageError (in a command
-    or an option's callback) and click's usage errors exit 2, an answer that cannot be written 4,
+    usage screen (with --json / --format json, one JSON object), and a documented exit code
+    (README, "Exit codes"): bad input (a TriageError in a command or an option's callback) and
+    click's usage errors exit 2, a rule pack that does not load or cannot run 3, an answer that
+    cannot be written 4,
     Ctrl-C 130, SIGHUP 129 and SIGTERM 143 ("interrupted"), and a broken pipe 141 quietly."""
 
     command_class = TriageCommand
@@ -180,22 +210,24 @@ class TriageGroup(click.Group):
     def standalone(
         self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
     ) -> NoReturn:
+        words = sys.argv[1:] if args is None else list(args)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             with writing_stdout():
                 sys.stdout.flush()
         except OutputError as error:
-            fail(str(error), EXIT_OUTPUT)
+            fail(words, EXIT_OUTPUT, error.code, str(error), error)
         except TriageError as error:
-            fail(str(error), EXIT_USAGE)
+            status = EXIT_PACK if error.code in PACK_CODES else EXIT_USAGE
+            fail(words, status, error.code, str(error), error)
         except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
             error.show()
             sys.exit(error.exit_code)
         except click.ClickException as error:
-            fail(usage_message(error), EXIT_USAGE)
+            fail(words, EXIT_USAGE, "usage", usage_message(error))
         except (click.Abort, Signalled) as error:  # click has already ended the terminal's ^C line
-            click.echo("triage: interrupted", err=True)
-            sys.exit(error.code if isinstance(error, Signalled) else EXIT_INTERRUPTED)
+            status = error.code if isinstance(error, Signalled) else EXIT_INTERRUPTED
+            fail(words, status, "interrupted", "interrupted")
         except BrokenStdout:
             # Quietly, as Unix tools do; stdout goes to /dev/null so that Python's own flush at
             # exit does not report the broken pipe again.
@@ -255,11 +287,15 @@ def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple
     answers: dict[str, Any] = {}
     if input_file is not None:
         source = "stdin" if input_file == "-" else input_file
-        data = parse_json(read_text(input_file), source=source, keys="fact")
+        try:
+            data = parse_json(read_text(input_file), source=source, keys="fact")
+        except InputError as error:
+            error.file = source
+            raise
         try:
             advisor.case(data)  # validates, naming the field
         except InputError as error:
-            raise InputError(f"{source}: {error}", field=error.field) from None
+            raise InputError(f"{source}: {error}", code=error.code, field=error.field, file=source) from None
         answers.update(data)
     answers.update(parse_assignments(facts, advisor.pack))
     return answers
@@ -320,7 +356,7 @@ def assess(
     output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
-    click.echo(render(rec, advisor.pack, output_format))
+    click.echo(render(rec, output_format))
 
 
 @main.command()
@@ -509,21 +545,15 @@ def schema(kind: str, rules_dir: Path | None) -> None:
     echo_json(json_schema(kind, advisor_for(rules_dir).pack))
 
 
-def render(
-    rec: triage.Recommendation, pack: triage.Pack, output_format: str, answered: Sequence[str] = ()
-) -> str:
+def render(rec: triage.Recommendation, output_format: str, answered: Sequence[str] = ()) -> str:
     """The advice as JSON, a Markdown case record (`answered`: the facts the user answered, even
     'not sure'), or text wrapped to the terminal."""
     if output_format == "json":
         # plain_data(rec) is rec.model_dump(mode="json") without building pydantic's serializer
         return json.dumps(plain_data(rec), indent=2, ensure_ascii=False)
     if output_format == "markdown":
-        return triage.render_markdown(rec, pack, answered)
-    return triage.render_text(rec, pack, width=terminal_width())
-
-
-def echo_recommendation(rec: triage.Recommendation, pack: triage.Pack, as_json: bool) -> None:
-    click.echo(render(rec, pack, "json" if as_json else "text"))
+        return triage.render_markdown(rec, answered)
+    return triage.render_text(rec, width=terminal_width())
 
 
 def read_reply(prompt: str) -> str | None:
@@ -589,7 +619,7 @@ def ask(
     advisor = advisor_for(rules_dir)
     interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))
     rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))
-    text = render(rec, advisor.pack, output_format, tuple(interview.answers))
+    text = render(rec, output_format, tuple(interview.answers))
     if out is None:
         click.echo(text)
         return
@@ -624,11 +654,11 @@ def what_if(
         if max_changes is not None:
             raise click.UsageError("--max-changes is for what-if without --set")
         result = advisor.what_if(answers, parse_assignments(changes, advisor.pack, option="--set"))
-        text = render_what_if(result, advisor.pack)
+        text = render_what_if(result)
     else:
         limit = DEFAULT_CHANGES if max_changes is None else max_changes
         found = advisor.alternatives(answers, limit)
-        result, text = found, render_alternatives(found, advisor.pack, advisor.case(answers), limit)
+        result, text = found, render_alternatives(found)
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
@@ -649,7 +679,7 @@ def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) 
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
-        click.echo(render_why_not(result, advisor.pack))
+        click.echo(render_why_not(result))
 
 
 @main.command()
@@ -663,7 +693,9 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
     try:
         from triage.web import serve as serve_web
     except ImportError:
-        raise TriageError("triage serve needs the web extra: pip install 'triage[web]'") from None
+        raise TriageError(
+            "triage serve needs the web extra: pip install 'triage[web]'", code="usage"
+        ) from None
     serve_web(advisor_for(rules_dir), host, port, say=click.echo)
 
 

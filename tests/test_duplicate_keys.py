@@ -71,7 +71,12 @@ def test_batch_answers_a_line_with_a_fact_given_twice_with_an_error(tmp_path: Pa
     assert result.returncode == 1
     first, second = (json.loads(line) for line in out.read_text().splitlines())
     assert first["primary_route"] == "child_protection_referral"
-    assert second == {"line": 2, "error": "the line: fact 'immediate_danger' is given twice"}
+    assert second == {
+        "line": 2,
+        "error": "the line: fact 'immediate_danger' is given twice",
+        "code": "given_twice",
+        "field": "immediate_danger",
+    }
 
 
 def test_a_pack_key_given_twice_is_refused(tmp_path: Path) -> None:

@@ -97,6 +97,7 @@ def brute_force(case: dict[str, str], max_changes: int) -> set[tuple[frozenset[t
     }
 
 
+@pytest.mark.soak
 @settings(max_examples=60, deadline=None)
 @given(cases(), st.integers(1, 2))
 def test_alternatives_are_exactly_the_minimal_changes(
@@ -113,18 +114,26 @@ def test_alternatives_are_exactly_the_minimal_changes(
 
 def test_alternatives_of_the_all_unknown_case(advisor: triage.Advisor) -> None:
     result = advisor.alternatives({})
-    assert result.model_dump(mode="json") == {
+    data = result.model_dump(mode="json", include={"primary_route", "alternatives"})
+    assert data == {
         "primary_route": "child_protection_referral",
         "alternatives": [
-            {"set": {"immediate_danger": "yes"}, "primary_route": "emergency_response"},
+            {
+                "set": {"immediate_danger": "yes"},
+                "primary_route": "emergency_response",
+                "title": "Emergency response - call 999 now",
+            },
             {
                 "set": {"immediate_danger": "no", "unreported_harm_concern": "no"},
                 "primary_route": "no_additional_route",
+                "title": "No additional route indicated",
             },
         ],
     }
+    assert {given.answer for given in result.answers} == {"unknown"}
 
 
+@pytest.mark.soak
 def test_three_changes_are_exact_too(advisor: triage.Advisor) -> None:
     case = dict.fromkeys(oracle.BINARY_FACTS, "no") | {"plan_status": "none", "within_one_agency": "yes"}
     result = advisor.alternatives(case, 3)

@@ -57,7 +57,8 @@ def run_batch(
     """Assess every line of a JSON Lines file (a path, '-' for stdin, or a binary stream).
 
     Writes one line of JSON per input line to `out` (a path, written atomically, or a text
-    stream): the Recommendation, or `{"line": N, "error": "..."}`. A blank line is an error too,
+    stream): the Recommendation, or `{"line": N, "error": "...", "code": "...", "field": ...}`
+    (`code` as in triage/_errors.py; `field` the fact id at fault, or null). A blank line is an error too,
     so every output line is a JSON object (use `{}` for a case with every answer unknown).
     `progress`, when given, is called after each line with the number of input bytes it took.
 
@@ -67,8 +68,11 @@ def run_batch(
     BatchSummary(lines=2, bad=1)
     >>> [json.loads(line).get("primary_route") for line in out.getvalue().splitlines()]
     ['emergency_response', None]
-    >>> json.loads(out.getvalue().splitlines()[1])
-    {'line': 2, 'error': "unknown fact 'complx' (did you mean 'complex'?)"}
+    >>> failure = json.loads(out.getvalue().splitlines()[1])
+    >>> failure["line"], failure["error"]
+    (2, "unknown fact 'complx' (did you mean 'complex'?)")
+    >>> failure["code"], failure["field"]
+    ('unknown_fact', 'complx')
     """
     advisor = advisor or default_advisor()
     if isinstance(out, (str, Path)):
@@ -133,7 +137,8 @@ def _answer(advisor: Advisor, number: int, raw: bytes | None) -> tuple[str, bool
         case = advisor.case(parse_json(raw, source="the line", keys="fact"))
         return advisor.recommend(case).model_dump_json(), True
     except TriageError as error:
-        return json.dumps({"line": number, "error": str(error)}, ensure_ascii=False), False
+        failure = {"line": number, "error": str(error), "code": error.code, "field": error.field}
+        return json.dumps(failure, ensure_ascii=False), False
 
 
 def part_path(path: Path, pid: int) -> Path:

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, Field, computed_field
 
 from triage._analysis import Analysis, too_large
 from triage._conditions import And, Normal, Test
 from triage._diagram import DiagramLimit
 from triage._engine import make_matcher
 from triage._errors import PackError
+from triage._models import FROZEN
 from triage._pack import Pack, RuleSpec, load_pack, rule_facts
 
 Severity = Literal["error", "warning"]
@@ -35,8 +36,6 @@ Kind = Literal[
     "unread_fact",
 ]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
 
 class Finding(BaseModel):
     """One problem found in a pack: what it is about, why, and an example case when that helps.
@@ -49,7 +48,7 @@ class Finding(BaseModel):
     'error: the pack does not load: no-such-pack: not a folder'
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     severity: Severity
     kind: Kind
     rule: str | None = None
@@ -85,7 +84,7 @@ class CheckReport(BaseModel):
     ('moray-rcd 1.1.0', 36, True, [])
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     path: str
     pack: str | None = Field(description="'id version' of the pack, or None when it did not load.")
     rules: int

@@ -70,6 +70,9 @@ class Contact(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     for_: str = Field(alias="for", min_length=1)
+    email: str = ""
+    phone: str = ""
+    url: str = ""
     source: str
     as_of: str = Field(min_length=1)
 
@@ -205,11 +208,6 @@ class Pack:
         dated = "" if source.date == "unknown" else f" ({source.date})"
         return f"{source.title}{dated}, {ref.section}"
 
-    def contact_line(self, contact_id: str) -> str:
-        contact = self.contacts[contact_id]
-        dated = "" if contact.as_of == "unknown" else f" (as of {contact.as_of})"
-        return f"{contact.name} - {contact.for_}{dated}"
-
     @property
     def label(self) -> str:
         return f"{self.id} {self.version}"
@@ -307,7 +305,9 @@ def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
         problem = " ".join(str(error.problem or error).split())
         if not isinstance(error, yaml.constructor.ConstructorError):  # refused, not malformed
             problem = f"malformed YAML: {problem}"
-        raise PackError(f"{where}{problem}", file=name) from None
+        raise PackError(
+            f"{where}{problem}", file=name, line=None if mark is None else mark.line + 1
+        ) from None
     except yaml.YAMLError as error:
         raise PackError(f"malformed YAML: {' '.join(str(error).split())}", file=name) from None
 

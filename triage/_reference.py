@@ -6,7 +6,8 @@ matches on every case they generate. The analysis and the fallback engine use it
 
 from __future__ import annotations
 
-from triage._case import Case
+from collections.abc import Mapping
+
 from triage._conditions import predicate
 from triage._pack import Pack
 
@@ -19,6 +20,7 @@ class ReferenceMatcher:
     def __init__(self, pack: Pack) -> None:
         self._predicates = tuple((rule_id, predicate(normal)) for rule_id, normal in pack.normal.items())
 
-    def matches(self, case: Case) -> frozenset[str]:
-        """The ids of the rules whose condition holds for the case."""
+    def matches(self, case: Mapping[str, str]) -> frozenset[str]:
+        """The ids of the rules whose condition holds for a full assignment of the pack's facts
+        (a validated Case, or one the reasoning tools build from it)."""
         return frozenset(rule_id for rule_id, holds in self._predicates if holds(case))
