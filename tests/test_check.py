@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import triage
 from cli import main
-from triage._advisor import Effects
 from triage._conditions import holds
 from triage._pack import Pack, PackDocument
+from triage._routes import Resolution
 
 TOY = ROOT / "tests" / "packs" / "toy"
 
@@ -503,7 +503,9 @@ def brute_force(pack: Pack) -> set[tuple[str, str]]:
         rule.id: frozenset(i for i, case in enumerate(cases) if holds(pack.normal[rule.id], case))
         for rule in pack.rules
     }
-    effects = [Effects(pack, frozenset(r for r, where in holds_in.items() if i in where)) for i in range(27)]
+    effects = [
+        Resolution(pack, frozenset(r for r, where in holds_in.items() if i in where)) for i in range(27)
+    ]
     found: set[tuple[str, str]] = set()
     for rule in pack.rules:
         where = holds_in[rule.id]

@@ -13,6 +13,7 @@ from triage import _engine
 from triage._conditions import And, Or
 from triage._conditions import Test as AnswerTest  # not named Test*: pytest would collect it
 from triage._engine import DurableMatcher, compile_ruleset
+from triage._engine_conditions import engine_test
 from triage._reference import ReferenceMatcher
 
 YNU = frozenset({"yes", "no", "unknown"})
@@ -33,7 +34,7 @@ DOMAINS = {"a": YNU, "b": YNU}
     ],
 )
 def test_conditions_compile_to_durable_tests(normal: object, expected: object) -> None:
-    assert _engine._expression(normal, DOMAINS) == expected  # type: ignore[arg-type]
+    assert engine_test(normal, DOMAINS) == expected  # type: ignore[arg-type]
 
 
 def test_every_rule_is_guarded_and_the_sentinel_always_fires(advisor: triage.Advisor) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from triage._analysis import Analysis, build_analysis
 from triage._case import Answers, Case, InputModel, make_case
 from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
+from triage._errors import InputError
 from triage._models import (
     Advice,
     Audit,
@@ -28,8 +29,9 @@ from triage._models import (
     RouteAdvice,
     RuledOut,
 )
-from triage._pack import Pack, RuleSpec, default_pack_path, load_pack, rule_facts
+from triage._pack import Pack, default_pack_path, load_pack, rule_facts
 from triage._plain import made
+from triage._routes import Resolution, RouteRules
 from triage._text import not_met, questions
 from triage._version import __version__
 
@@ -40,35 +42,6 @@ MAX_CHANGES = 3
 """The most facts `Advisor.alternatives` changes at once (the work grows with the power of this)."""
 DEFAULT_CHANGES = 2
 """How many facts `Advisor.alternatives` changes at once unless told."""
-
-
-class Effects:
-    """What the matched rules of a case do: recommended routes, rule-outs, advice."""
-
-    def __init__(self, pack: Pack, matched: frozenset[str]) -> None:
-        fired = [rule for rule in pack.rules if rule.id in matched]
-        self.ruled_out = [rule for rule in fired if rule.effect == "rule_out"]
-        excluded = {rule.route for rule in self.ruled_out}
-        recommending: dict[str | None, list[RuleSpec]] = {}
-        for rule in fired:
-            if rule.effect == "recommend" and rule.route not in excluded:
-                recommending.setdefault(rule.route, []).append(rule)
-        self.routes: dict[str, list[RuleSpec]] = {
-            route.id: recommending[route.id] for route in pack.routes if route.id in recommending
-        }
-        if not self.routes:
-            self.routes[pack.default_route] = []
-        self.applied = [
-            rule
-            for rule in fired
-            if rule.effect != "advice" or rule.requires_route is None or rule.requires_route in self.routes
-        ]
-        """The rules that take effect, in the pack's order (advice only where its route applies)."""
-        self.advice = [rule for rule in self.applied if rule.effect == "advice"]
-
-    @property
-    def primary(self) -> str:
-        return next(iter(self.routes))
 
 
 class Advisor:
@@ -105,15 +78,7 @@ class Advisor:
             key: Contact(name=c.name, role=c.for_, email=c.email, phone=c.phone, url=c.url, as_of=c.as_of)
             for key, c in self.pack.contacts.items()
         }
-        # Per route, most urgent first: the rules that recommend it and the rules that rule it out.
-        self._deciders = [
-            (
-                route.id,
-                frozenset(r.id for r in self.pack.rules if r.route == route.id and r.effect == "recommend"),
-                frozenset(r.id for r in self.pack.rules if r.route == route.id and r.effect == "rule_out"),
-            )
-            for route in self.pack.routes
-        ]
+        self.route_rules = RouteRules(self.pack)
 
     @cached_property
     def engine(self) -> str:
@@ -162,18 +127,14 @@ class Advisor:
         >>> Advisor().primary_route({"immediate_danger": "yes"})
         'emergency_response'
         """
-        matched = self.matcher.matches(self.case(answers))
-        for route, recommend, rule_out in self._deciders:
-            if not matched.isdisjoint(recommend) and matched.isdisjoint(rule_out):
-                return route
-        return self.pack.default_route
+        return self.route_rules.primary(self.matcher.matches(self.case(answers)))
 
     def recommend(self, case: Case) -> Recommendation:
         """The advice for a validated case (see `case`). Anything else is validated first, as by
         `assess`, whatever the engine."""
         pack = self.pack
         case = make_case(case, pack)
-        effects = Effects(pack, self.matcher.matches(case))
+        effects = self.route_rules.resolve(self.matcher.matches(case))
         analysis = self.analysis
         outlook = analysis.outlook(case)
         primary = effects.primary
@@ -260,6 +221,8 @@ class Advisor:
         """
         from triage._whatif import alternatives
 
+        if not 1 <= max_changes <= MAX_CHANGES:
+            raise InputError(f"max changes must be from 1 to {MAX_CHANGES}, not {max_changes}")
         return alternatives(self, answers, max_changes)
 
     def why_not(self, answers: Answers | InputModel, route: str) -> WhyNot:
@@ -273,7 +236,7 @@ class Advisor:
 
         return why_not(self, answers, route)
 
-    def _focus_status(self, case: Case, effects: Effects) -> FocusStatus:
+    def _focus_status(self, case: Case, effects: Resolution) -> FocusStatus:
         """Whether the pack's focus route (RCD in Moray) fits, with reasons in words."""
         pack, focus = self.pack, self.pack.focus_route
         title = pack.route[focus].title
@@ -283,7 +246,7 @@ class Advisor:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
             return made(FocusStatus, route=focus, title=title, status="recommended", reasons=reasons)
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
-        possible, facts = self.analysis.could_recommend(focus, case)
+        possible, facts = self.analysis.could_apply(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
             return made(FocusStatus, route=focus, title=title, status="possible", reasons=reasons)

@@ -19,6 +19,7 @@ from triage._diagram import DiagramLimit, Diagrams, Restricted
 from triage._errors import PackError
 from triage._models import Changes
 from triage._pack import UNKNOWN, Pack
+from triage._routes import RouteRules
 
 RESTRICT_CACHE_SIZE = 1024
 
@@ -54,7 +55,10 @@ class Analysis:
         )
         self.diagrams = Diagrams([len(answers) for answers in self.answers])
         self.rule = {rule_id: self._compile(normal) for rule_id, normal in pack.normal.items()}
-        self.recommended = {route.id: self._recommended(route.id) for route in pack.routes}
+        routes = RouteRules(pack).symbolic(self.diagrams, self.rule)
+        self.recommended = routes.recommended
+        self.applies = {route.id: routes.applies(route.id) for route in pack.routes}
+        """Per route, when it is among a case's routes (the default route: when no other is)."""
         primary = self.diagrams.terminal(pack.default_route)
         for route in reversed(pack.routes):
             if route.id != pack.default_route:
@@ -96,18 +100,6 @@ class Analysis:
             if rule.effect == "advice" and rule.requires_route == route:
                 own = d.combine(own, self.rule[rule.id], partial(_add, rule.id))
         return own
-
-    def _recommended(self, route: str) -> int:
-        d = self.diagrams
-        if route == self.pack.default_route:
-            return d.false
-        recommend, rule_out = d.false, d.false
-        for rule in self.pack.rules:
-            if rule.route == route and rule.effect == "recommend":
-                recommend = d.disjoin(recommend, self.rule[rule.id])
-            elif rule.route == route and rule.effect == "rule_out":
-                rule_out = d.disjoin(rule_out, self.rule[rule.id])
-        return d.conjoin(recommend, d.negate(rule_out))
 
     def restrict(self, root: int, case: Case, held: Collection[str] = ()) -> Restricted:
         """The diagram `root` with the case's known facts fixed and its unknown facts free.
@@ -200,9 +192,10 @@ class Analysis:
             for var in sorted(urgency, key=lambda var: (not facts[var].safety, urgency[var], var))
         )
 
-    def could_recommend(self, route: str, case: Case) -> tuple[bool, tuple[str, ...]]:
-        """Whether some answers to the unknown facts recommend `route`, and the facts that matter."""
-        restricted = self.restrict(self.recommended[route], case)
+    def could_apply(self, route: str, case: Case) -> tuple[bool, tuple[str, ...]]:
+        """Whether some answers to the unknown facts put `route` among the case's routes, and the
+        facts that matter."""
+        restricted = self.restrict(self.applies[route], case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
 
 

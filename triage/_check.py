@@ -22,6 +22,7 @@ from triage._engine import make_matcher
 from triage._errors import PackError
 from triage._models import FROZEN
 from triage._pack import Pack, RuleSpec, load_pack, rule_facts
+from triage._routes import RouteRules
 
 Severity = Literal["error", "warning"]
 Kind = Literal[
@@ -161,11 +162,7 @@ class _Checker:
         self.pack = pack
         self.analysis = Analysis(pack)
         self.d = self.analysis.diagrams
-        self.rule_out: dict[str, int] = {}
-        for rule in pack.rules:
-            if rule.effect == "rule_out" and rule.route is not None:
-                before = self.rule_out.get(rule.route, self.d.false)
-                self.rule_out[rule.route] = self.d.disjoin(before, self.analysis.rule[rule.id])
+        self.routes = RouteRules(pack).symbolic(self.d, self.analysis.rule)
 
     def findings(self) -> Iterator[Finding]:
         yield from self._blank_reasons()
@@ -199,15 +196,6 @@ class _Checker:
             and rule.route == route
             and d.conjoin(diagram, self.analysis.rule[rule.id]) != d.false
         )
-
-    def _recommended(self, route: str) -> int:
-        """Whether `route` is among the routes of a case (the default route when no other is)."""
-        if route != self.pack.default_route:
-            return self.analysis.recommended[route]
-        other = self.d.false
-        for diagram in self.analysis.recommended.values():
-            other = self.d.disjoin(other, diagram)
-        return self.d.negate(other)
 
     # --- the checks ---------------------------------------------------------------------------
 
@@ -245,7 +233,7 @@ class _Checker:
     def _never_takes_effect(self, rule: RuleSpec) -> Iterator[Finding]:
         d, diagram = self.d, self.analysis.rule[rule.id]
         if rule.effect == "recommend" and rule.route is not None:
-            covered = self.rule_out.get(rule.route, d.false)
+            covered = self.routes.ruled_out[rule.route]
             if d.conjoin(diagram, d.negate(covered)) == d.false:
                 yield Finding(
                     severity="error",
@@ -261,7 +249,7 @@ class _Checker:
         elif (
             rule.effect == "advice"
             and rule.requires_route is not None
-            and d.conjoin(diagram, self._recommended(rule.requires_route)) == d.false
+            and d.conjoin(diagram, self.routes.applies(rule.requires_route)) == d.false
         ):
             yield Finding(
                 severity="error",
@@ -278,12 +266,9 @@ class _Checker:
     def _unreachable_routes(self) -> Iterator[Finding]:
         d = self.d
         for route in self.pack.routes:
-            if route.id == self.pack.default_route or self.analysis.recommended[route.id] != d.false:
+            if route.id == self.pack.default_route or self.routes.recommended[route.id] != d.false:
                 continue
-            recommend = d.false
-            for rule in self.pack.rules:
-                if rule.effect == "recommend" and rule.route == route.id:
-                    recommend = d.disjoin(recommend, self.analysis.rule[rule.id])
+            recommend = self.routes.recommending[route.id]
             if recommend == d.false:
                 message = "no rule can ever recommend it (no recommend rule names it, or none can hold)"
                 example = None

@@ -27,12 +27,11 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from triage._case import Case
-from triage._conditions import And, Normal, Test
+from triage._engine_conditions import engine_test
 from triage._errors import InputError, PackError, TriageError
 from triage._pack import Pack
 from triage._reference import ReferenceMatcher
@@ -75,60 +74,11 @@ def durable_version() -> str | None:
         return "unknown version"
 
 
-def _expression(normal: Normal, domains: Mapping[str, frozenset[str]]) -> dict[str, Any] | bool:
-    """A durable_rules test for a normalised condition; True/False when it is constant."""
-    if isinstance(normal, Test):
-        answers = normal.answers
-        others = sorted(domains[normal.fact] - answers)
-        if not answers:
-            return False
-        if not others:
-            return True
-        if len(answers) == 1:
-            return {normal.fact: next(iter(answers))}
-        if len(others) <= len(answers):
-            tests = [{"$neq": {normal.fact: answer}} for answer in others]
-            return tests[0] if len(tests) == 1 else {"$and": tests}
-        return {"$or": [{normal.fact: answer} for answer in sorted(answers)]}
-    conjunction = isinstance(normal, And)
-    parts = []
-    for part in normal.parts:
-        expression = _expression(part, domains)
-        if expression is (not conjunction):  # False in an and, True in an or, decides it
-            return not conjunction
-        if expression is not conjunction:
-            parts.append(expression)
-    if not parts:
-        return conjunction
-    if len(parts) == 1:
-        return parts[0]
-    return {"$and" if conjunction else "$or": parts}
-
-
-def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> int:
-    """How many alternative paths durable_rules builds for a condition: the size of the
-    disjunctive form of the very test `compile_ruleset` gives it (0 when it is left out)."""
-
-    def count(expression: dict[str, Any] | bool) -> int:
-        if isinstance(expression, bool):
-            return int(expression)
-        if "$or" in expression:
-            return sum(count(part) for part in expression["$or"])
-        if "$and" in expression:
-            product = 1
-            for part in expression["$and"]:
-                product *= count(part)
-            return product
-        return 1
-
-    return count(_expression(normal, domains))
-
-
 def compile_ruleset(pack: Pack) -> dict[str, Any]:
     """The durable_rules ruleset definition of a pack (rules that can never hold are left out)."""
     ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}
     for rule_id, normal in pack.normal.items():
-        expression = _expression(normal, pack.domains)
+        expression = engine_test(normal, pack.domains)
         if expression is False:
             continue
         test = _GUARD if expression is True else {"$and": [_GUARD, expression]}

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
 from triage._conditions import depth as condition_depth
+from triage._engine_conditions import engine_branches
 from triage._errors import InputError, PackError, describe, describe_key, did_you_mean
 
 UNKNOWN = "unknown"
@@ -475,9 +476,6 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
                     f"unknown source '{ref.document}'{did_you_mean(ref.document, pack.sources)}",
                     field=f"routes[{route.id}].sources",
                 )
-    # Imported here: the engine module needs Pack, so it cannot be imported at the top.
-    from triage._engine import engine_branches
-
     for rule in pack.rules:
         _check_rule(pack, rule, origin.get("rules"))
     branches = 1  # the engine's always-true sentinel rule

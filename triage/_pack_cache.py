@@ -25,7 +25,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from triage import _conditions, _engine, _pack
+from triage import _conditions, _engine_conditions, _pack
 from triage._errors import PackError
 from triage._pack import MAX_FILE_BYTES, Pack, PackDocument, add_to_digest, load_pack, pack_files
 from triage._version import __version__
@@ -34,7 +34,7 @@ _MAGIC = b"triage-pack-cache 1\n"
 _ENV = "TRIAGE_CACHE_DIR"
 _OFF = "off"
 # The modules whose code decides whether a pack is valid: an entry made by other code is foreign.
-_VALIDATING = (_pack, _conditions, _engine)
+_VALIDATING = (_pack, _conditions, _engine_conditions)
 # The only classes an entry may hold (besides plain data): the pack's own models.
 _MODELS = {
     (cls.__module__, cls.__qualname__): cls

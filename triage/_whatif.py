@@ -7,9 +7,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Effects
 from triage._case import Case
-from triage._errors import InputError
 from triage._pack import rule_facts
 from triage._reference import ReferenceMatcher
 from triage._results import Alternative, Alternatives, Changes, WhatIf
@@ -42,7 +40,7 @@ def what_if(advisor: Advisor, answers: Any, changes: Mapping[str, Any]) -> WhatI
     )
 
 
-def alternatives(advisor: Advisor, answers: Any, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
+def alternatives(advisor: Advisor, answers: Any, max_changes: int) -> Alternatives:
     """Every minimal change of answers, of up to `max_changes` facts, that changes the primary route.
 
     A change sets facts to other answers of theirs ('unknown' included). Minimal: no part of it
@@ -50,14 +48,12 @@ def alternatives(advisor: Advisor, answers: Any, max_changes: int = DEFAULT_CHAN
     the pure-Python evaluator. Fewest facts first, then the most urgent new primary route, then the
     pack's order of facts and answers.
     """
-    if not 1 <= max_changes <= MAX_CHANGES:
-        raise InputError(f"max changes must be from 1 to {MAX_CHANGES}, not {max_changes}")
     pack = advisor.pack
     case = advisor.case(answers)
     matcher = ReferenceMatcher(pack)
 
     def primary(changes: Mapping[str, str]) -> str:
-        return Effects(pack, matcher.matches({**case, **changes})).primary
+        return advisor.route_rules.primary(matcher.matches({**case, **changes}))
 
     now = primary({})
     found: list[Alternative] = []

@@ -41,16 +41,10 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
         if rule.effect == "recommend" and rule.route == route
     ]
     ruled_out = [out for out in rec.ruled_out if out.route == route]
-    analysis = advisor.analysis
     depends_on: tuple[str, ...] = ()
-    if recommended:
-        could = True
-    elif route == pack.default_route:
-        outlook = analysis.outlook(case)
-        could = route in outlook.primaries
-        depends_on = tuple(fact for fact in analysis.facts if fact in outlook.decisive)
-    else:
-        could, depends_on = analysis.could_recommend(route, case)
+    could = recommended
+    if not recommended:
+        could, depends_on = advisor.analysis.could_apply(route, case)
 
     explanation: list[str] = []
     if recommended:

@@ -1,0 +1,136 @@
+"""Route resolution, written once: a case's routes are those a matched rule recommends and no
+matched rule rules out (a rule-out beats a recommend), most urgent first; when there is none, the
+default route applies. The primary route is the first of them.
+
+`Resolution` applies this to the rules one case matched; `RouteRules.symbolic` applies the same to
+conditions over any Boolean algebra (the decision diagrams of the analysis and the pack checker),
+so the advice for a case and the reasoning over all cases cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from triage._pack import Pack, RuleSpec
+
+T = TypeVar("T")
+
+
+class Algebra(Protocol[T]):
+    """What symbolic resolution needs of conditions: false, or, and, not."""
+
+    @property
+    def false(self) -> T: ...
+
+    def disjoin(self, a: T, b: T, /) -> T: ...
+
+    def conjoin(self, a: T, b: T, /) -> T: ...
+
+    def negate(self, a: T, /) -> T: ...
+
+
+class Resolution:
+    """What the rules one case matched do: its routes, its rule-outs, the advice that applies."""
+
+    def __init__(self, pack: Pack, matched: AbstractSet[str]) -> None:
+        fired = [rule for rule in pack.rules if rule.id in matched]
+        self.ruled_out = [rule for rule in fired if rule.effect == "rule_out"]
+        excluded = {rule.route for rule in self.ruled_out}
+        recommending: dict[str | None, list[RuleSpec]] = {}
+        for rule in fired:
+            if rule.effect == "recommend" and rule.route not in excluded:
+                recommending.setdefault(rule.route, []).append(rule)
+        self.routes: dict[str, list[RuleSpec]] = {
+            route.id: recommending[route.id] for route in pack.routes if route.id in recommending
+        }
+        """The routes, most urgent first, with the rules that recommend each."""
+        if not self.routes:
+            self.routes[pack.default_route] = []
+        self.applied = [
+            rule
+            for rule in fired
+            if rule.effect != "advice" or rule.requires_route is None or rule.requires_route in self.routes
+        ]
+        """The rules that take effect, in the pack's order (advice only where its route applies)."""
+        self.advice = [rule for rule in self.applied if rule.effect == "advice"]
+
+    @property
+    def primary(self) -> str:
+        return next(iter(self.routes))
+
+
+@dataclass(frozen=True)
+class SymbolicRoutes(Generic[T]):
+    """Per route, the condition (in some algebra) under which each part of resolution holds."""
+
+    algebra: Algebra[T]
+    default_route: str
+    recommending: dict[str, T]
+    """Some recommend rule of the route holds (ruled out or not)."""
+    ruled_out: dict[str, T]
+    """Some rule_out rule of the route holds."""
+    recommended: dict[str, T]
+    """The route is recommended: recommending and not ruled out (never, for the default route)."""
+
+    def applies(self, route: str) -> T:
+        """The route is among a case's routes: recommended, or the default route when no other is."""
+        if route != self.default_route:
+            return self.recommended[route]
+        algebra, other = self.algebra, self.algebra.false
+        for condition in self.recommended.values():
+            other = algebra.disjoin(other, condition)
+        return algebra.negate(other)
+
+
+class RouteRules:
+    """A pack's routes, most urgent first, with the rules that recommend and rule out each.
+    Built once per pack; read-only after that."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.recommend = {
+            route.id: tuple(r.id for r in pack.rules if r.route == route.id and r.effect == "recommend")
+            for route in pack.routes
+        }
+        self.rule_out = {
+            route.id: tuple(r.id for r in pack.rules if r.route == route.id and r.effect == "rule_out")
+            for route in pack.routes
+        }
+        self._deciders = [
+            (route.id, frozenset(self.recommend[route.id]), frozenset(self.rule_out[route.id]))
+            for route in pack.routes
+            if route.id != pack.default_route
+        ]
+
+    def resolve(self, matched: AbstractSet[str]) -> Resolution:
+        """Everything the matched rules of one case do."""
+        return Resolution(self.pack, matched)
+
+    def primary(self, matched: AbstractSet[str]) -> str:
+        """Only the primary route for the matched rules of one case (quicker than `resolve`)."""
+        for route, recommend, rule_out in self._deciders:
+            if not matched.isdisjoint(recommend) and matched.isdisjoint(rule_out):
+                return route
+        return self.pack.default_route
+
+    def symbolic(self, algebra: Algebra[T], rule: Mapping[str, T]) -> SymbolicRoutes[T]:
+        """Resolution over conditions: `rule` maps every rule id to when the rule holds."""
+
+        def any_of(ids: tuple[str, ...]) -> T:
+            found = algebra.false
+            for rule_id in ids:
+                found = algebra.disjoin(found, rule[rule_id])
+            return found
+
+        recommending = {route: any_of(ids) for route, ids in self.recommend.items()}
+        ruled_out = {route: any_of(ids) for route, ids in self.rule_out.items()}
+        recommended = {
+            route: algebra.false
+            if route == self.pack.default_route
+            else algebra.conjoin(recommending[route], algebra.negate(ruled_out[route]))
+            for route in recommending
+        }
+        return SymbolicRoutes(algebra, self.pack.default_route, recommending, ruled_out, recommended)
