@@ -29,12 +29,13 @@ from click.exceptions import NoArgsIsHelpError
 import triage
 from triage import InputError, OutputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
+from triage._bounded_read import read_bounded
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
 from triage._errors import describe, did_you_mean
 from triage._pack_cache import load_pack_cached
 from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
-from triage._text import terminal_width
+from triage._wording import terminal_width
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -259,20 +260,8 @@ def advisor_for(rules_dir: Path | None) -> triage.Advisor:
 def read_text(source: str) -> str:
     """A file's text (or stdin's for '-'), refusing anything over the input size limit."""
     name = "stdin" if source == "-" else source
-    try:
-        if source == "-":
-            raw = stdin().buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with open(source, "rb") as handle:
-                raw = handle.read(MAX_INPUT_BYTES + 1)
-    except OSError as error:
-        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(f"{name}: larger than {MAX_INPUT_BYTES // 1024} KiB")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text") from None
+    stream = stdin().buffer if source == "-" else Path(source)
+    return read_bounded(stream, MAX_INPUT_BYTES, lambda problem: InputError(f"{name}: {problem}"))
 
 
 def stdin() -> TextIO:
@@ -309,7 +298,7 @@ def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> No
     """--version: the library, the default pack's id, version and sha256, and the engine."""
     if not value or ctx.resilient_parsing:
         return
-    from triage._render import render_version
+    from triage._recommendation_text import render_version
 
     click.echo(render_version(advisor_for(None)))
     ctx.exit()
@@ -645,7 +634,7 @@ def what_if(
     """What if some answers changed (--set), or which smallest changes would change the advice.
 
     FILE is a JSON object of answers, as for assess --input ('-' for stdin)."""
-    from triage._results_text import render_alternatives, render_what_if
+    from triage._reasoning_text import render_alternatives, render_what_if
 
     advisor = advisor_for(rules_dir)
     answers = gather_answers(advisor, input_file, ())
@@ -672,7 +661,7 @@ def what_if(
 @rules_option
 def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) -> None:
     """Why a route is not (or is) recommended for the answers in FILE ('-' for stdin)."""
-    from triage._results_text import render_why_not
+    from triage._reasoning_text import render_why_not
 
     advisor = advisor_for(rules_dir)
     result = advisor.why_not(gather_answers(advisor, input_file, ()), route)

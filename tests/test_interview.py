@@ -16,7 +16,7 @@ from strategies import cases
 import triage
 from cli import main
 from triage._interview import converse, parse_reply
-from triage._text import one_line
+from triage._wording import one_line
 
 SCENARIOS = {scenario["name"]: scenario for scenario in load_scenarios()}
 

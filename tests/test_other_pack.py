@@ -93,7 +93,7 @@ def test_every_renderer_needs_only_the_result() -> None:
     for render in (triage.render_text, triage.render_markdown):
         assert render(again) == render(rec)
         no_moray(render(rec))
-    from triage._results_text import render_alternatives, render_what_if, render_why_not
+    from triage._reasoning_text import render_alternatives, render_what_if, render_why_not
 
     for result, render_result in (
         (toy.what_if({}, {"users_affected": "many"}), render_what_if),

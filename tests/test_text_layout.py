@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from strategies import cases
 
 import triage
-from triage._render import render_text
-from triage._text import contact_line
+from triage._recommendation_text import render_text
+from triage._wording import contact_line
 
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
 ONE_CASE_PER_ROUTE = {

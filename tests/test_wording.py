@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from strategies import cases
 
 import triage
-from triage._render import render_text
+from triage._recommendation_text import render_text
 
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
 RCD = {**SAFE, "multiagency": "yes", "complex": "yes", "reflection_sought": "yes"}

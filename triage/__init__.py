@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from triage._advisor import Advisor, assess
 from triage._case import Answer, Answers, Case, InputModel
 from triage._errors import InputError, OutputError, PackError, TriageError
-from triage._models import (
+from triage._pack import Pack, default_pack_path, load_pack
+from triage._recommendation import (
     Advice,
     Audit,
     FiredRule,
@@ -26,7 +27,6 @@ from triage._models import (
     RouteAdvice,
     RuledOut,
 )
-from triage._pack import Pack, default_pack_path, load_pack
 from triage._version import __version__
 
 # The tools beyond `assess` load on first use: each costs pydantic model building at import, and
@@ -34,21 +34,21 @@ from triage._version import __version__
 _LAZY = {
     "BatchSummary": "triage._batch",
     "run_batch": "triage._batch",
-    "CheckReport": "triage._check",
-    "Finding": "triage._check",
-    "check_pack": "triage._check",
+    "CheckReport": "triage._pack_lint",
+    "Finding": "triage._pack_lint",
+    "check_pack": "triage._pack_lint",
     "Interview": "triage._interview",
-    "rules_diagram": "triage._picture",
-    "render_markdown": "triage._render",
-    "render_text": "triage._render",
-    "Alternative": "triage._results",
-    "Alternatives": "triage._results",
-    "Changes": "triage._results",
-    "FailedTest": "triage._results",
-    "Question": "triage._results",
-    "RuleCheck": "triage._results",
-    "WhatIf": "triage._results",
-    "WhyNot": "triage._results",
+    "rules_diagram": "triage._rules_picture",
+    "render_markdown": "triage._recommendation_text",
+    "render_text": "triage._recommendation_text",
+    "Alternative": "triage._reasoning_results",
+    "Alternatives": "triage._reasoning_results",
+    "Changes": "triage._reasoning_results",
+    "FailedTest": "triage._reasoning_results",
+    "Question": "triage._reasoning_results",
+    "RuleCheck": "triage._reasoning_results",
+    "WhatIf": "triage._reasoning_results",
+    "WhyNot": "triage._reasoning_results",
     "ScenarioReport": "triage._scenarios",
     "ScenarioResult": "triage._scenarios",
     "run_scenarios": "triage._scenarios",
@@ -56,11 +56,9 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from triage._batch import BatchSummary, run_batch
-    from triage._check import CheckReport, Finding, check_pack
     from triage._interview import Interview
-    from triage._picture import rules_diagram
-    from triage._render import render_markdown, render_text
-    from triage._results import (
+    from triage._pack_lint import CheckReport, Finding, check_pack
+    from triage._reasoning_results import (
         Alternative,
         Alternatives,
         Changes,
@@ -70,6 +68,8 @@ if TYPE_CHECKING:
         WhatIf,
         WhyNot,
     )
+    from triage._recommendation_text import render_markdown, render_text
+    from triage._rules_picture import rules_diagram
     from triage._scenarios import ScenarioReport, ScenarioResult, run_scenarios
 
 

@@ -16,7 +16,9 @@ from triage._analysis import Analysis, build_analysis
 from triage._case import Answers, Case, InputModel, make_case
 from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._errors import InputError
-from triage._models import (
+from triage._pack import Pack, default_pack_path, load_pack, rule_facts
+from triage._plain import made
+from triage._recommendation import (
     Advice,
     Audit,
     Contact,
@@ -29,14 +31,12 @@ from triage._models import (
     RouteAdvice,
     RuledOut,
 )
-from triage._pack import Pack, default_pack_path, load_pack, rule_facts
-from triage._plain import made
 from triage._routes import Resolution, RouteRules
-from triage._text import not_met, questions
 from triage._version import __version__
+from triage._wording import not_met, questions
 
 if TYPE_CHECKING:  # the reasoning tools load on first use, keeping `import triage` quick
-    from triage._results import Alternatives, WhatIf, WhyNot
+    from triage._reasoning_results import Alternatives, WhatIf, WhyNot
 
 MAX_CHANGES = 3
 """The most facts `Advisor.alternatives` changes at once (the work grows with the power of this)."""

@@ -1,6 +1,6 @@
 """Symbolic reasoning over a pack: which answers to the unknown facts could change the advice.
 
-The pack's rules compile once into decision diagrams (see _diagram): one per rule, one per route
+The pack's rules compile once into decision diagrams (see _decision_diagrams): one per rule, one per route
 ("is it recommended?") and one for the primary route. A case then restricts them: known facts
 fixed, unknown facts free over their real answers (yes/no, or a named value; never "unknown",
 since answering a question means giving a real answer).
@@ -15,10 +15,10 @@ from typing import cast
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
-from triage._diagram import DiagramLimit, Diagrams, Restricted
+from triage._decision_diagrams import DiagramLimit, Diagrams, Restricted
 from triage._errors import PackError
-from triage._models import Changes
 from triage._pack import UNKNOWN, Pack
+from triage._recommendation import Changes
 from triage._routes import RouteRules
 
 RESTRICT_CACHE_SIZE = 1024

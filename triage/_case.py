@@ -10,8 +10,8 @@ from typing import Any, NoReturn, TypeAlias
 from pydantic import BaseModel, ConfigDict
 
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
-from triage._models import without_examples
 from triage._pack import UNKNOWN, Pack
+from triage._recommendation import without_examples
 
 Answer: TypeAlias = str | bool | None
 """One answer: the pack's word ('yes', 'no', 'unknown', ...); JSON true/false/null mean yes/no/unknown."""

@@ -17,10 +17,10 @@ from typing import Any, Literal
 from triage._advisor import Advisor, default_advisor
 from triage._case import Case, answer_word
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
-from triage._models import Recommendation
 from triage._pack import UNKNOWN
-from triage._results import Question
-from triage._text import WIDTH
+from triage._reasoning_results import Question
+from triage._recommendation import Recommendation
+from triage._wording import WIDTH
 
 Command = Literal["answer", "back", "quit", "help"]
 _COMMANDS: dict[str, Command] = {

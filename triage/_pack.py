@@ -18,6 +18,7 @@ from typing import Any, Literal, NoReturn
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from triage._bounded_read import read_bounded
 from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
 from triage._conditions import depth as condition_depth
 from triage._engine_conditions import engine_branches
@@ -282,17 +283,7 @@ def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
     """Plain YAML data from a file, or a PackError naming the file (and line). Refuses oversized
     files and everything `_Loader` refuses."""
     name = str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
-    except OSError as error:
-        raise PackError(f"cannot read: {error.strerror or error}", file=name) from None
-    if len(raw) > limit:
-        raise PackError(f"larger than {limit // 1024} KiB", file=name)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PackError("not UTF-8 text", file=name) from None
+    text = read_bounded(path, limit, lambda problem: PackError(problem, file=name))
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.reader.ReaderError as error:  # a control character: say which, and where
@@ -366,7 +357,7 @@ def load_pack(path: str | Path) -> Pack:
     except ValidationError as error:
         raise _pack_validation_error(error, merged, origin) from None
     pack = Pack(document, path=folder, sha256=digest.hexdigest())
-    _check_references(pack, origin)
+    _validate_references(pack, origin)
     return pack
 
 
@@ -409,7 +400,7 @@ def _pack_validation_error(
     )
 
 
-def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
+def _validate_references(pack: Pack, origin: Mapping[str, str]) -> None:
     """Every id a pack refers to exists, and the pack is within the engine's bounds."""
 
     def fail(key: str, message: str, *, rule: str | None = None, field: str | None = None) -> None:
@@ -477,7 +468,7 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
                     field=f"routes[{route.id}].sources",
                 )
     for rule in pack.rules:
-        _check_rule(pack, rule, origin.get("rules"))
+        _validate_rule(pack, rule, origin.get("rules"))
     branches = 1  # the engine's always-true sentinel rule
     for rule in pack.rules:  # every rule checked first: normalising needs known facts and answers
         branches += engine_branches(pack.normal[rule.id], pack.domains)
@@ -491,7 +482,7 @@ def _check_references(pack: Pack, origin: Mapping[str, str]) -> None:
             )
 
 
-def _check_rule(pack: Pack, rule: RuleSpec, file: str | None) -> None:
+def _validate_rule(pack: Pack, rule: RuleSpec, file: str | None) -> None:
     def fail(message: str, field: str) -> NoReturn:
         raise PackError(message, file=file, rule=rule.id, field=field)
 

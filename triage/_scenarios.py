@@ -14,10 +14,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from triage._advisor import Advisor, default_advisor
+from triage._bounded_read import read_bounded
 from triage._case import MAX_INPUT_BYTES, Case, parse_json
 from triage._errors import InputError, PackError, TriageError, describe_key, did_you_mean
-from triage._models import Recommendation, without_examples
 from triage._pack import read_yaml
+from triage._recommendation import Recommendation, without_examples
 
 SUFFIXES = (".json", ".yaml", ".yml")
 _STRICT = ConfigDict(frozen=True, extra="forbid", json_schema_extra=without_examples)
@@ -141,12 +142,8 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 def _read(path: Path) -> Any:
     name = str(path)
     if path.suffix == ".json":
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_INPUT_BYTES + 1)
-        except OSError as error:
-            raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
-        return parse_json(raw, source=name)
+        text = read_bounded(path, MAX_INPUT_BYTES, lambda problem: InputError(f"{name}: {problem}"))
+        return parse_json(text, source=name)
     try:
         return read_yaml(path, limit=MAX_INPUT_BYTES)
     except PackError as error:  # the same safe reader as packs; here it is bad input

@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, create_model
 
 from triage._case import InputModel
-from triage._models import Recommendation
 from triage._pack import Pack, PackDocument
+from triage._recommendation import Recommendation
 from triage._version import __version__
 
 SCHEMA_KINDS = ("input", "output", "pack")

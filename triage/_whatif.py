@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from triage._case import Case
 from triage._pack import rule_facts
+from triage._reasoning_results import Alternative, Alternatives, Changes, WhatIf
 from triage._reference import ReferenceMatcher
-from triage._results import Alternative, Alternatives, Changes, WhatIf
 
 if TYPE_CHECKING:
     from triage._advisor import Advisor

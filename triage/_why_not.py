@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from triage._conditions import failed_tests
 from triage._errors import InputError, describe_key, did_you_mean
-from triage._results import FailedTest, RuleCheck, WhyNot
-from triage._text import needed, not_met, one_line, questions
+from triage._reasoning_results import FailedTest, RuleCheck, WhyNot
+from triage._wording import needed, not_met, one_line, questions
 
 if TYPE_CHECKING:
     from triage._advisor import Advisor

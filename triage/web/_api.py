@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Advisor
 from triage._errors import is_id
 from triage._interview import Interview
-from triage._models import Recommendation
-from triage._results import Alternatives, Question, WhatIf, WhyNot
+from triage._reasoning_results import Alternatives, Question, WhatIf, WhyNot
+from triage._recommendation import Recommendation
 from triage._version import __version__
 from triage.web._body import RequestError, read_json
 

@@ -17,8 +17,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from triage._advisor import Advisor
 from triage._interview import Interview
-from triage._models import Recommendation
-from triage._render import render_markdown
+from triage._recommendation import Recommendation
+from triage._recommendation_text import render_markdown
 from triage.web._body import RequestError, read_form
 
 STATE = "answered"

@@ -1,4 +1,4 @@
-"""The decision-diagram core (triage/_diagram.py) on its own: every operation agrees with plain
+"""The decision-diagram core (triage/_decision_diagrams.py) on its own: every operation agrees with plain
 enumeration of all assignments, on random formulas over a few variables of 2 to 3 values."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage._diagram import Diagrams
+from triage._decision_diagrams import Diagrams
 
 ARITY = (2, 3, 2, 3)
 ASSIGNMENTS = list(itertools.product(*(range(size) for size in ARITY)))

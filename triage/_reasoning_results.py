@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from triage._models import FROZEN, GivenAnswer, Recommendation, RuledOut
+from triage._recommendation import FROZEN, GivenAnswer, Recommendation, RuledOut
 
 
 class Question(BaseModel):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import itertools
 import textwrap
 
-from triage._models import Recommendation
-from triage._results import Alternatives, WhatIf, WhyNot
-from triage._text import STATUS_WORDS, WIDTH, answer_change, wrap
+from triage._reasoning_results import Alternatives, WhatIf, WhyNot
+from triage._recommendation import Recommendation
+from triage._wording import STATUS_WORDS, WIDTH, answer_change, wrap
 
 _COLUMNS = (20, 33, 33)
 

@@ -13,7 +13,7 @@ from triage._pack import Pack
 
 if TYPE_CHECKING:
     from triage._conditions import Test  # a name pytest would try to collect from the doctests
-    from triage._models import Contact
+    from triage._recommendation import Contact
 
 WIDTH = 80
 """The line width of text for people when the terminal's is not known (80 columns)."""

@@ -6,9 +6,9 @@ import platform
 from collections.abc import Callable, Collection, Iterator
 
 from triage._advisor import Advisor
-from triage._models import Recommendation
-from triage._text import STATUS_WORDS, WIDTH, contact_line, one_line, wrap
+from triage._recommendation import Recommendation
 from triage._version import __version__
+from triage._wording import STATUS_WORDS, WIDTH, contact_line, one_line, wrap
 
 
 def _reasons(rec: Recommendation) -> dict[str, str]:

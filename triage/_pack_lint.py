@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field, computed_field
 
 from triage._analysis import Analysis, too_large
 from triage._conditions import And, Normal, Test
-from triage._diagram import DiagramLimit
+from triage._decision_diagrams import DiagramLimit
 from triage._engine import make_matcher
 from triage._errors import PackError
-from triage._models import FROZEN
 from triage._pack import Pack, RuleSpec, load_pack, rule_facts
+from triage._recommendation import FROZEN
 from triage._routes import RouteRules
 
 Severity = Literal["error", "warning"]
