@@ -20,7 +20,7 @@ from isolated import run_isolated
 import triage
 from triage._conditions import normalise
 from triage._decision_diagrams import MAX_DIAGRAM_NODES
-from triage._engine import engine_branches
+from triage._engine_conditions import engine_branches
 from triage._pack import MAX_ENGINE_BRANCHES, MAX_FACTS, MAX_STRING_CHARS
 
 TIMEOUT = 60  # generous for a loaded CI machine; each case takes well under a second here
