@@ -1,7 +1,7 @@
 """The CLI on the way in and out, as a careless user or a hostile one would drive it: odd output
 paths, full disks, closed and broken streams, signals, and free text where ids belong. Each case
-is one line on stderr (never a traceback) and a documented exit code (README, "Exit codes"), and
-nothing half-written is left behind."""
+is one line on stderr (never a traceback) and a documented exit code (docs/integration.md,
+"Errors and exit codes"), and nothing half-written is left behind."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def test_code_passes_the_checkers(args: tuple[str, ...], fix: str) -> None:
 
 def public_names() -> list[str]:
     # __version__ is a plain string and the type aliases are typing objects: neither can carry a
-    # docstring (the README's "Using it from Python" documents the aliases).
+    # docstring (docs/integration.md, "Using it from Python", documents the aliases).
     return [name for name in triage.__all__ if name not in ("__version__", "Answer", "Answers")]
 
 
@@ -92,14 +92,26 @@ def test_python_m_triage_is_the_console_script() -> None:
     assert usage.stderr.startswith("triage: error: unknown fact 'complx'")
 
 
+DOCS = (ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md")))
+"""The documents for people: the README, the guides it points to, the contributors' guide."""
+
+
 def readme() -> str:
     return (ROOT / "README.md").read_text()
 
 
+def doc_section(heading: str) -> str:
+    """The text from the first document holding a `## heading` to its next `## ` heading (a
+    section is followed wherever it moves among the documents)."""
+    for path in DOCS:
+        found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", path.read_text(), re.M | re.S)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no document has a section '## {heading}'")
+
+
 def test_readme_python_example_runs(tmp_path: Path) -> None:
-    code = re.search(
-        r"^## Using it from Python\n.*?^```python\n(.*?)^```$", readme(), re.MULTILINE | re.DOTALL
-    )
+    code = re.search(r"^```python\n(.*?)^```$", doc_section("Using it from Python"), re.MULTILINE | re.DOTALL)
     assert code is not None
     result = subprocess.run(
         [sys.executable, "-c", code.group(1)], cwd=tmp_path, capture_output=True, text=True, timeout=60
@@ -108,20 +120,28 @@ def test_readme_python_example_runs(tmp_path: Path) -> None:
     assert result.stdout.startswith("reflective_case_discussion recommended True\n")
 
 
-def readme_sessions() -> list[tuple[str, list[str]]]:
-    """Each ```text block of the README that shows a `$ triage ...` command: command, output lines."""
-    blocks = re.findall(r"^```text\n\$ (triage .*?)\n(.*?)^```$", readme(), re.MULTILINE | re.DOTALL)
+def doc_sessions(text: str) -> list[tuple[str, list[str]]]:
+    """Each ```text block of a document that shows a `$ triage ...` command: command, output lines."""
+    blocks = re.findall(r"^```text\n\$ (triage .*?)\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
     return [(command, output.splitlines()) for command, output in blocks]
 
 
-def test_readme_shows_real_output(tmp_path: Path) -> None:
-    # The README's examples are what the installed console script prints, so they stay true.
-    case = re.search(r"\(`case.json`\):\n\n```json\n(.*?)```", readme(), re.DOTALL)
-    assert case is not None
-    (tmp_path / "case.json").write_text(case.group(1))
-    sessions = readme_sessions()
-    assert len(sessions) >= 4
-    for command, shown in sessions:
+def example_case() -> str:
+    """The documents' example `case.json` (defined once, used by examples in several of them)."""
+    found = [
+        match.group(1)
+        for path in DOCS
+        for match in re.finditer(r"\(`case.json`\):\n\n```json\n(.*?)```", path.read_text(), re.DOTALL)
+    ]
+    assert len(found) == 1, "define the example case.json in exactly one document"
+    return found[0]
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda path: path.name)
+def test_documents_show_real_output(path: Path, tmp_path: Path) -> None:
+    # The documents' examples are what the installed console script prints, so they stay true.
+    (tmp_path / "case.json").write_text(example_case())
+    for command, shown in doc_sessions(path.read_text()):
         args = command.split()[1:]
         lines: int | None = None
         if "|" in args:
@@ -137,9 +157,60 @@ def test_readme_shows_real_output(tmp_path: Path) -> None:
         assert [python.sub("Python X", line) for line in real] == [
             python.sub("Python X", line) for line in shown
         ], (
-            f"README.md shows an old output of `{command}`: paste the real one (run it from a folder "
-            "holding the README's case.json)"
+            f"{path.name} shows an old output of `{command}`: paste the real one (run it from a folder "
+            "holding the example case.json)"
         )
+
+
+def test_the_real_output_examples_cover_the_readme_and_the_guides() -> None:
+    sessions = {path.name: len(doc_sessions(path.read_text())) for path in DOCS}
+    assert sessions["README.md"] >= 2
+    assert sessions["commands.md"] >= 1
+    assert sessions["integration.md"] >= 1
+    assert sum(sessions.values()) >= 4
+
+
+def test_the_readme_is_for_people_and_short() -> None:
+    lines = readme().splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines: move detail into docs/ (at most 250)"
+    for heading in ("## What it is for", "## Set up", "## Your first assessment", "## The web page"):
+        assert any(line.startswith(heading) for line in lines), heading
+    assert "docs/serve-answer-page.png" in readme()
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```$", "", path.read_text(), flags=re.M | re.S)  # headings, not code
+    return {github_anchor(m.group(1)) for m in re.finditer(r"^#{1,6} (.*)$", text, re.M)}
+
+
+LINKED = (*DOCS, ROOT / "benchmarks" / "README.md")
+
+
+@pytest.mark.parametrize("path", LINKED, ids=lambda path: str(path.relative_to(ROOT)))
+def test_relative_links_resolve(path: Path) -> None:
+    text = re.sub(r"^```.*?^```$", "", path.read_text(), flags=re.M | re.S)
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue  # http(s), mailto: not checked offline
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists() or (anchor and linked.suffix == ".md" and anchor not in anchors(linked)):
+            broken.append(target)
+    assert not broken, f"{path.relative_to(ROOT)}: broken links {broken}"
+
+
+def test_the_link_check_sees_a_broken_anchor(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# Title\n\n## Exit codes\n")
+    assert anchors(tmp_path / "a.md") == {"title", "exit-codes"}
+    assert github_anchor("The web page and the HTTP API (`triage serve`)") == (
+        "the-web-page-and-the-http-api-triage-serve"
+    )
 
 
 SOAK = {

@@ -262,7 +262,7 @@ def test_serve_help_names_the_defaults() -> None:
 
 
 def test_readme_curl_example_is_real(client: TestClient) -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "integration.md").read_text()
     found = re.search(
         r"^\$ curl -s http://127\.0\.0\.1:8000(\S+) -d '(.*?)' \| head -c (\d+)\n(.*)$", readme, re.M
     )
