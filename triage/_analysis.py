@@ -59,12 +59,10 @@ class Analysis:
         self.recommended = routes.recommended
         self.applies = {route.id: routes.applies(route.id) for route in pack.routes}
         """Per route, when it is among a case's routes (the default route: when no other is)."""
-        primary = self.diagrams.terminal(pack.default_route)
-        for route in reversed(pack.routes):
-            if route.id != pack.default_route:
-                primary = self.diagrams.ite(
-                    self.recommended[route.id], self.diagrams.terminal(route.id), primary
-                )
+        d = self.diagrams
+        primary = routes.primary(
+            lambda holds, route, rest: d.ite(holds, d.terminal(route), rest), d.terminal(pack.default_route)
+        )
         self.primary = primary
         # "Is R the primary route?" per route, most urgent first: a fact's question is as urgent as
         # the most urgent route whose being primary its answer can change.

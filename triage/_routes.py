@@ -9,7 +9,7 @@ so the advice for a case and the reasoning over all cases cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -17,6 +17,7 @@ from typing import Generic, Protocol, TypeVar
 from triage._pack import Pack, RuleSpec
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Algebra(Protocol[T]):
@@ -74,6 +75,16 @@ class SymbolicRoutes(Generic[T]):
     """Some rule_out rule of the route holds."""
     recommended: dict[str, T]
     """The route is recommended: recommending and not ruled out (never, for the default route)."""
+
+    def primary(self, pick: Callable[[T, str, R], R], default: R) -> R:
+        """The primary route as a choice: the most urgent route recommended, else the default.
+        `pick(condition, route, rest)` is "route when condition holds, else rest" in the caller's
+        terms (an if-then-else of decision diagrams, say); `default` stands for the default route."""
+        chosen = default
+        for route in reversed(self.recommended):
+            if route != self.default_route:
+                chosen = pick(self.recommended[route], route, chosen)
+        return chosen
 
     def applies(self, route: str) -> T:
         """The route is among a case's routes: recommended, or the default route when no other is."""
