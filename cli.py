@@ -174,10 +174,10 @@ class TriageCommand(click.Command):
 class TriageGroup(click.Group):
     """The one place every error leaves the program: one line on stderr, never a traceback or a
     usage screen (with --json / --format json, one JSON object), and a documented exit code
-    (README, "Exit codes"): bad input (a TriageError in a command or an option's callback) and
-    click's usage errors exit 2, a rule pack that does not load or cannot run 3, an answer that
-    cannot be written 4,
-    Ctrl-C 130, SIGHUP 129 and SIGTERM 143 ("interrupted"), and a broken pipe 141 quietly."""
+    (docs/integration.md, "Exit codes"): bad input (a TriageError in a command or an option's
+    callback) and click's usage errors exit 2, a rule pack that does not load or cannot run 3, an
+    answer that cannot be written 4, Ctrl-C 130, SIGHUP 129 and SIGTERM 143 ("interrupted"), and
+    a broken pipe 141 quietly."""
 
     command_class = TriageCommand
 

@@ -41,7 +41,7 @@ def serve(
     say(f"triage serve: listening on http://{shown}:{bound}/ (rule pack {pack.id} {pack.version})")
     say("It stores nothing: answers are not kept, and the log holds method, path, status and time only.")
     if not is_loopback(host):
-        say("Not loopback only: expose it only behind the council's reverse proxy and sign-in (README).")
+        say("Not loopback only: expose it only behind the council's proxy and sign-in (docs/integration.md).")
     say("Press Ctrl-C to stop.")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
