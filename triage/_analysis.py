@@ -55,7 +55,8 @@ class Analysis:
         )
         self.diagrams = Diagrams([len(answers) for answers in self.answers])
         self.rule = {rule_id: self._compile(normal) for rule_id, normal in pack.normal.items()}
-        routes = RouteRules(pack).symbolic(self.diagrams, self.rule)
+        self.routes = routes = RouteRules(pack).symbolic(self.diagrams, self.rule)
+        """Route resolution over these diagrams (see _routes)."""
         self.recommended = routes.recommended
         self.applies = {route.id: routes.applies(route.id) for route in pack.routes}
         """Per route, when it is among a case's routes (the default route: when no other is)."""

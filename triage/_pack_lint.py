@@ -22,7 +22,6 @@ from triage._engine import make_matcher
 from triage._errors import PackError
 from triage._pack import Pack, RuleSpec, load_pack, rule_facts
 from triage._recommendation import FROZEN
-from triage._routes import RouteRules
 
 Severity = Literal["error", "warning"]
 Kind = Literal[
@@ -162,7 +161,7 @@ class _Checker:
         self.pack = pack
         self.analysis = Analysis(pack)
         self.d = self.analysis.diagrams
-        self.routes = RouteRules(pack).symbolic(self.d, self.analysis.rule)
+        self.routes = self.analysis.routes
 
     def findings(self) -> Iterator[Finding]:
         yield from self._blank_reasons()
