@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from triage._analysis import Analysis
 from triage._case import Case, make_case
@@ -19,6 +19,7 @@ from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._models import (
     Advice,
     Audit,
+    Changes,
     FiredRule,
     OpenQuestion,
     RcdStatus,
@@ -44,7 +45,9 @@ class Effects:
     """What the matched rules of a case do: recommended routes, rule-outs, advice."""
 
     def __init__(self, pack: Pack, matched: frozenset[str]) -> None:
-        fired = [rule for rule in pack.rules if rule.id in matched]
+        # The fired rules in the pack's order: sorting the few matches beats scanning every rule.
+        order, rule = pack.rule_order, pack.rule
+        fired = [rule[rule_id] for rule_id in sorted(matched, key=order.__getitem__)]
         self.ruled_out = [rule for rule in fired if rule.effect == "rule_out"]
         excluded = {rule.route for rule in self.ruled_out}
         recommending: dict[str | None, list[RuleSpec]] = {}
@@ -106,6 +109,23 @@ class Advisor:
             )
             for route in self.pack.routes
         ]
+        # The parts of an answer that are frozen models of strings alone, made once and shared by
+        # every answer (nothing can change them), rather than built again on every case.
+        self._ruled_out = {
+            rule.id: made(RuledOut, route=rule.route or "", rule=rule.id, reason=rule.reason)
+            for rule in self.pack.rules
+            if rule.effect == "rule_out"
+        }
+        self._advice = {
+            rule.id: made(Advice, text=rule.text or "", rule=rule.id)
+            for rule in self.pack.rules
+            if rule.effect == "advice"
+        }
+        self._questions = {
+            (fact.id, changes): made(OpenQuestion, fact=fact.id, question=fact.question, changes=changes)
+            for fact in self.pack.facts
+            for changes in get_args(Changes)
+        }
 
     @cached_property
     def engine(self) -> str:
@@ -172,16 +192,10 @@ class Advisor:
                 for route_id, rules in effects.routes.items()
                 for title, next_steps, contacts in (self._route_text[route_id],)
             ],
-            ruled_out=[
-                made(RuledOut, route=rule.route or "", rule=rule.id, reason=rule.reason)
-                for rule in effects.ruled_out
-            ],
+            ruled_out=[self._ruled_out[rule.id] for rule in effects.ruled_out],
             rcd=self._focus_status(case, effects),
             provisional=outlook.primaries != {primary},
-            questions=[
-                made(OpenQuestion, fact=fact, question=pack.fact[fact].question, changes=changes)
-                for fact, changes in outlook.questions
-            ],
+            questions=[self._questions[question] for question in outlook.questions],
             fired_rules=[
                 made(
                     FiredRule,
@@ -193,7 +207,7 @@ class Advisor:
                 )
                 for rule in effects.applied
             ],
-            advice=[made(Advice, text=rule.text or "", rule=rule.id) for rule in effects.advice],
+            advice=[self._advice[rule.id] for rule in effects.advice],
             notice=pack.notice,
             audit=made(
                 Audit,
