@@ -139,11 +139,17 @@ class Analysis:
         """The primary routes the unknown facts could still lead to, and the open questions.
 
         Facts in `held` stay as answered even when unknown (see `restrict`)."""
-        restricted = self.restrict(self.primary, case, held)
-        primaries = frozenset(str(route) for route in restricted.outcomes)
-        decisive = self.rank_questions(restricted)
-        found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
         now = self.diagrams.evaluate(self.primary, self._value_of(case))
+        if self._settled(self.primary, case, held):
+            # No fact the primary diagram reads is open (every answered case): nothing can change
+            # the primary route, so no restriction is needed to know it.
+            primaries: frozenset[str] = frozenset((str(now),))
+            decisive: tuple[str, ...] = ()
+        else:
+            restricted = self.restrict(self.primary, case, held)
+            primaries = frozenset(str(route) for route in restricted.outcomes)
+            decisive = self.rank_questions(restricted)
+        found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
         if now not in self.safety_routes or not primaries <= self.safety_routes:
             # Not a settled safety route: the questions that could still change whether the focus
             # route applies, then those that change the primary route's own advice.
@@ -158,6 +164,10 @@ class Analysis:
                 seen.update(more)
         return Outlook(primaries=primaries, questions=tuple(found))
 
+    def _settled(self, root: int, case: Case, held: Collection[str]) -> bool:
+        """Whether every fact the diagram `root` reads is answered (or held) in the case."""
+        return all(case[fact] != UNKNOWN or fact in held for fact in self._support_of(root))
+
     def _support_of(self, root: int) -> tuple[str, ...]:
         """The facts the diagram `root` reads (memoised: diagrams never change)."""
         support = self._support.get(root)
@@ -168,8 +178,7 @@ class Analysis:
     def _open_facts(self, root: int, case: Case, held: Collection[str]) -> list[str]:
         """The unknown facts the diagram `root` still depends on, in the pack's order (no
         restriction needed when none of the facts it reads is open: the usual case)."""
-        support = self._support_of(root)
-        if all(case[fact] != UNKNOWN or fact in held for fact in support):
+        if self._settled(root, case, held):
             return []
         return [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
 
@@ -201,6 +210,9 @@ class Analysis:
 
     def could_recommend(self, route: str, case: Case) -> tuple[bool, tuple[str, ...]]:
         """Whether some answers to the unknown facts recommend `route`, and the facts that matter."""
+        root = self.recommended[route]
+        if self._settled(root, case, ()):
+            return self.diagrams.evaluate(root, self._value_of(case)) is True, ()
         restricted = self.restrict(self.recommended[route], case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
 

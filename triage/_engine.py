@@ -25,7 +25,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -122,10 +122,13 @@ def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> in
     return count(_expression(normal, domains))
 
 
-def compile_ruleset(pack: Pack) -> dict[str, Any]:
-    """The durable_rules ruleset definition of a pack (rules that can never hold are left out)."""
+def compile_ruleset(pack: Pack, rules: Collection[str] | None = None) -> dict[str, Any]:
+    """The durable_rules ruleset definition of a pack, or of the rules of it named in `rules`
+    (rules that can never hold are left out)."""
     ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}
     for rule_id, normal in pack.normal.items():
+        if rules is not None and rule_id not in rules:
+            continue
         expression = _expression(normal, pack.domains)
         if expression is False:
             continue
@@ -135,15 +138,16 @@ def compile_ruleset(pack: Pack) -> dict[str, Any]:
 
 
 class DurableMatcher:
-    """Evaluates a pack's rules in durable_rules. One ruleset per instance; calls serialised."""
+    """Evaluates a pack's rules (or those named in `rules`) in durable_rules. One ruleset per
+    instance; calls serialised."""
 
     name = "durable_rules"
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, rules: Collection[str] | None = None) -> None:
         if _durable is None:
             raise TriageError(f"durable_rules cannot be imported: {IMPORT_ERROR}")
         self._lock = threading.Lock()
-        ruleset = compile_ruleset(pack)
+        ruleset = compile_ruleset(pack, rules)
         definition = json.dumps(ruleset, ensure_ascii=True, sort_keys=True)
         try:
             self._handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
@@ -202,8 +206,9 @@ class DurableMatcher:
         return frozenset(fired)
 
 
-def make_matcher(pack: Pack) -> Matcher:
-    """durable_rules where it can be imported; otherwise the reference evaluator (named so)."""
+def make_matcher(pack: Pack, rules: Collection[str] | None = None) -> Matcher:
+    """durable_rules where it can be imported; otherwise the reference evaluator (named so). With
+    `rules`, only the rules named there are matched."""
     if _durable is None:
-        return ReferenceMatcher(pack)
-    return DurableMatcher(pack)
+        return ReferenceMatcher(pack, rules)
+    return DurableMatcher(pack, rules)

@@ -6,18 +6,25 @@ matches on every case they generate. The analysis and the fallback engine use it
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from triage._case import Case
 from triage._conditions import predicate
 from triage._pack import Pack
 
 
 class ReferenceMatcher:
-    """Evaluates each rule's condition with plain Python predicates. Thread-safe (no state)."""
+    """Evaluates each rule's condition (of those named in `rules`, if given) with plain Python
+    predicates. Thread-safe (no state)."""
 
     name = "reference"
 
-    def __init__(self, pack: Pack) -> None:
-        self._predicates = tuple((rule_id, predicate(normal)) for rule_id, normal in pack.normal.items())
+    def __init__(self, pack: Pack, rules: Collection[str] | None = None) -> None:
+        self._predicates = tuple(
+            (rule_id, predicate(normal))
+            for rule_id, normal in pack.normal.items()
+            if rules is None or rule_id in rules
+        )
 
     def matches(self, case: Case) -> frozenset[str]:
         """The ids of the rules whose condition holds for the case."""
