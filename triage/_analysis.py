@@ -197,11 +197,19 @@ class Analysis:
         return found
 
     def _rank(self, restricted: Restricted) -> tuple[str, ...]:
+        # Every variable left decides some reachable route, so once one reachable route is left,
+        # the variables not yet ranked all decide it: no diagram of it is needed.
         urgency: dict[int, int] = {}
-        for rank, route in enumerate(self.pack.routes):
-            if route.id in restricted.outcomes:
-                for var in restricted.deciding(route.id):
-                    urgency.setdefault(var, rank)
+        left = set(restricted.variables)
+        reachable = [
+            (rank, route.id) for rank, route in enumerate(self.pack.routes) if route.id in restricted.outcomes
+        ]
+        for index, (rank, route) in enumerate(reachable):
+            deciding = left if index == len(reachable) - 1 else left.intersection(restricted.deciding(route))
+            urgency.update(dict.fromkeys(deciding, rank))
+            left -= deciding
+            if not left:
+                break
         facts = self.pack.facts
         return tuple(
             self.facts[var]
