@@ -1,27 +1,36 @@
 """The `triage` command line: thin commands over the library (every behaviour lives in triage/).
 
-Errors: any TriageError (bad answer, unknown fact, unreadable file, bad pack) and any usage error
-(a bad flag, option value or argument) is one line on stderr and exit 2; `check` and `test` exit 1
-when they find failures.
+Errors: bad input (a bad answer, an unknown fact, an unreadable file) and any usage error (a bad
+flag, option value or argument) is one line on stderr and exit 2; a rule pack that does not load or
+cannot run, exit 3; with --json or --format json that line is one JSON object,
+{"error": {"code", "message", "field", "file", "line"}} (codes: triage/_errors.py). `check`, `test`
+and `batch` exit 1 when they find failures.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import json
+import os
+import re
+import signal
 import stat
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 from click.exceptions import NoArgsIsHelpError
 
 import triage
-from triage import InputError, TriageError
+from triage import InputError, OutputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
+from triage._errors import describe, did_you_mean
 from triage._pack_cache import load_pack_cached
 from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
@@ -30,10 +39,158 @@ from triage._text import terminal_width
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+EXIT_FAILURES = 1  # check, test or batch found failures
+EXIT_USAGE = 2  # bad input or usage
+EXIT_PACK = 3  # a rule pack that does not load or cannot run
+EXIT_OUTPUT = 4  # the answer could not be written: a full disk, stdout closed or full
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGHUP and SIGTERM give 128 + their number, 129 and 143
+EXIT_BROKEN_PIPE = 141  # stdout's reader went away (`triage batch ... | head -1`), as Unix tools
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so that cleanup (a batch's partial output)
+    runs as it does on Ctrl-C. A BaseException: no `except Exception` may swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.code = 128 + signum
+
+
+class BrokenStdout(Exception):
+    """stdout's reader has gone away."""
+
+
+class ClosedStdout(io.TextIOBase):
+    """sys.stdout when the program started with stdout closed (`>&-`): writing fails, as it would
+    on a closed descriptor, rather than click dropping every line and exiting 0."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+@contextlib.contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Errors writing stdout as the CLI reports them: a broken pipe apart, the rest one line."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise BrokenStdout from None
+    except OSError as error:
+        if error.filename is not None:  # a file or folder that could not be read
+            raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
+        raise OutputError(f"stdout: cannot write: {error.strerror or error}") from None
+
+
+def raise_on_signal(signum: int, _frame: object) -> None:
+    raise Signalled(signum)
+
+
+@contextlib.contextmanager
+def catching_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Signalled while the command runs (only the main thread can set
+    handlers; the previous ones come back after, for programs that call main() in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, raise_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def shown(text: str) -> str:
+    """A command or option name the user typed, as an error may show it (never free text)."""
+    return (
+        repr(text)
+        if re.fullmatch(r"-{0,2}[A-Za-z][A-Za-z0-9_-]{0,31}", text)
+        else f"({len(text)} characters)"
+    )
+
+
+def usage_message(error: click.ClickException) -> str:
+    """click's usage error in one line, with the value the user gave left out: it may be free text
+    (a name typed where an option value belongs)."""
+    param = getattr(error, "param", None)
+    if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter) and param:
+        hint = f"'{param.opts[0]}'" if isinstance(param, click.Option) else param.human_readable_name
+        if isinstance(param.type, click.Choice):
+            return f"invalid value for {hint}: use one of {', '.join(map(str, param.type.choices))}"
+        if isinstance(param.type, click.IntRange):
+            return f"invalid value for {hint}: use a whole number from {param.type.min} to {param.type.max}"
+    if isinstance(error, click.NoSuchOption):
+        hint = f" (did you mean {error.possibilities[0]}?)" if error.possibilities else ""
+        return f"no such option {shown(error.option_name)}{hint}"
+    return " ".join(error.format_message().split())  # messages that name only our own options or files
+
+
+PACK_CODES = ("bad_pack", "cannot_run")
+"""The error codes of a rule pack that does not load or cannot run (exit 3)."""
+
+
+def wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (--json or --format json, and no other format), so
+    that its errors come as JSON too."""
+    words = list(args[: args.index("--")] if "--" in args else args)
+    formats = {word.partition("=")[2] for word in words if word.startswith("--format=")}
+    formats.update(words[i + 1] for i, word in enumerate(words[:-1]) if word == "--format")
+    return ("--json" in words or "json" in formats) and formats <= {"json"}
+
+
+def fail(
+    args: Sequence[str], status: int, code: str, message: str, error: TriageError | None = None
+) -> NoReturn:
+    """The one way out for an error: one line on stderr (with --json / --format json, one JSON
+    object {"error": {"code", "message", "field", "file", "line"}}) and the exit status."""
+    if wants_json(args):
+        where: dict[str, str | int | None] = {"field": None, "file": None, "line": None}
+        if error is not None:
+            where = {"field": error.field, "file": error.file, "line": error.line}
+        click.echo(
+            json.dumps({"error": {"code": code, "message": message, **where}}, ensure_ascii=False), err=True
+        )
+    else:
+        click.echo(f"triage: {'interrupted' if code == 'interrupted' else f'error: {message}'}", err=True)
+    sys.exit(status)
+
+
+class TriageCommand(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.allow_extra_args = True  # click's own error would repeat the extra arguments
+        rest = super().parse_args(ctx, args)
+        if ctx.args and not ctx.resilient_parsing:
+            count = len(ctx.args)
+            raise click.UsageError(f"{count} unexpected argument{'s' * (count != 1)} (see --help)")
+        return rest
+
+
 class TriageGroup(click.Group):
-    """Every error is one line on stderr and exit 2, never a traceback or a usage screen: a
-    TriageError (in a command or an option's callback) and click's usage errors (a bad flag or
-    argument) alike. Ctrl-C exits 130."""
+    """The one place every error leaves the program: one line on stderr, never a traceback or a
+    usage screen (with --json / --format json, one JSON object), and a documented exit code
+    (README, "Exit codes"): bad input (a TriageError in a command or an option's callback) and
+    click's usage errors exit 2, a rule pack that does not load or cannot run 3, an answer that
+    cannot be written 4,
+    Ctrl-C 130, SIGHUP 129 and SIGTERM 143 ("interrupted"), and a broken pipe 141 quietly."""
+
+    command_class = TriageCommand
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            raise click.UsageError(f"no such command {shown(name)}{did_you_mean(name, self.commands)}")
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with writing_stdout():  # inside click, which would make a broken pipe exit 1
+            return super().invoke(ctx)
 
     def main(
         self,
@@ -45,20 +202,37 @@ class TriageGroup(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if sys.stdout is None:
+            sys.stdout = ClosedStdout()
+        with catching_signals():
+            return self.standalone(args, prog_name, complete_var, **extra)
+
+    def standalone(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> NoReturn:
+        words = sys.argv[1:] if args is None else list(args)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with writing_stdout():
+                sys.stdout.flush()
+        except OutputError as error:
+            fail(words, EXIT_OUTPUT, error.code, str(error), error)
         except TriageError as error:
-            click.echo(f"triage: error: {error}", err=True)
-            sys.exit(2)
+            status = EXIT_PACK if error.code in PACK_CODES else EXIT_USAGE
+            fail(words, status, error.code, str(error), error)
         except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
             error.show()
             sys.exit(error.exit_code)
         except click.ClickException as error:
-            click.echo(f"triage: error: {' '.join(error.format_message().split())}", err=True)
-            sys.exit(2)
-        except click.Abort:  # Ctrl-C (click has already ended the terminal's ^C line)
-            click.echo("triage: interrupted", err=True)
-            sys.exit(130)
+            fail(words, EXIT_USAGE, "usage", usage_message(error))
+        except (click.Abort, Signalled) as error:  # click has already ended the terminal's ^C line
+            status = error.code if isinstance(error, Signalled) else EXIT_INTERRUPTED
+            fail(words, status, "interrupted", "interrupted")
+        except BrokenStdout:
+            # Quietly, as Unix tools do; stdout goes to /dev/null so that Python's own flush at
+            # exit does not report the broken pipe again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -87,7 +261,7 @@ def read_text(source: str) -> str:
     name = "stdin" if source == "-" else source
     try:
         if source == "-":
-            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            raw = stdin().buffer.read(MAX_INPUT_BYTES + 1)
         else:
             with open(source, "rb") as handle:
                 raw = handle.read(MAX_INPUT_BYTES + 1)
@@ -101,16 +275,27 @@ def read_text(source: str) -> str:
         raise InputError(f"{name}: not UTF-8 text") from None
 
 
+def stdin() -> TextIO:
+    """sys.stdin, or an InputError when the program started with it closed (`<&-`)."""
+    if sys.stdin is None:
+        raise InputError("stdin: closed")
+    return sys.stdin
+
+
 def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple[str, ...]) -> dict[str, Any]:
     """Answers from --input (JSON object) then --fact ID=ANSWER (later ones win)."""
     answers: dict[str, Any] = {}
     if input_file is not None:
         source = "stdin" if input_file == "-" else input_file
-        data = parse_json(read_text(input_file), source=source, keys="fact")
+        try:
+            data = parse_json(read_text(input_file), source=source, keys="fact")
+        except InputError as error:
+            error.file = source
+            raise
         try:
             advisor.case(data)  # validates, naming the field
         except InputError as error:
-            raise InputError(f"{source}: {error}", field=error.field) from None
+            raise InputError(f"{source}: {error}", code=error.code, field=error.field, file=source) from None
         answers.update(data)
     answers.update(parse_assignments(facts, advisor.pack))
     return answers
@@ -171,7 +356,7 @@ def assess(
     output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
-    click.echo(render(rec, advisor.pack, output_format))
+    click.echo(render(rec, output_format))
 
 
 @main.command()
@@ -287,19 +472,19 @@ def test_scenarios(
 
 @main.command()
 @click.argument("source", metavar="FILE.jsonl|-")
-@click.option(
-    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically)."
-)
+@click.option("--out", "out", metavar="FILE|-", help="Write here (atomically; '-' for stdout).")
 @rules_option
 @click.pass_context
-def batch(ctx: click.Context, source: str, out: Path | None, rules_dir: Path | None) -> None:
+def batch(ctx: click.Context, source: str, out: str | None, rules_dir: Path | None) -> None:
     """Assess one case per line of a JSON Lines file: one JSON answer per line, in order.
 
     A bad line gets {"line": N, "error": "..."} in its place (a blank line too); exit 1 at the end
     if any line was bad. --out is written whole or not at all.
     """
+    if out == "":
+        raise InputError("--out: an empty file name")
     advisor = advisor_for(rules_dir)
-    target = out if out is not None else sys.stdout
+    target = sys.stdout if out in (None, "-") else Path(out)
     size = 0 if source == "-" or not sys.stderr.isatty() else file_size(source)
     with contextlib.ExitStack() as stack:
         progress = progress_bar(stack, size) if size else None
@@ -360,32 +545,37 @@ def schema(kind: str, rules_dir: Path | None) -> None:
     echo_json(json_schema(kind, advisor_for(rules_dir).pack))
 
 
-def render(
-    rec: triage.Recommendation, pack: triage.Pack, output_format: str, answered: Sequence[str] = ()
-) -> str:
+def render(rec: triage.Recommendation, output_format: str, answered: Sequence[str] = ()) -> str:
     """The advice as JSON, a Markdown case record (`answered`: the facts the user answered, even
     'not sure'), or text wrapped to the terminal."""
     if output_format == "json":
         # plain_data(rec) is rec.model_dump(mode="json") without building pydantic's serializer
         return json.dumps(plain_data(rec), indent=2, ensure_ascii=False)
     if output_format == "markdown":
-        return triage.render_markdown(rec, pack, answered)
-    return triage.render_text(rec, pack, width=terminal_width())
-
-
-def echo_recommendation(rec: triage.Recommendation, pack: triage.Pack, as_json: bool) -> None:
-    click.echo(render(rec, pack, "json" if as_json else "text"))
+        return triage.render_markdown(rec, answered)
+    return triage.render_text(rec, width=terminal_width())
 
 
 def read_reply(prompt: str) -> str | None:
     """Show an interview prompt on stderr and read one reply from stdin (None at end of input)."""
     click.echo(prompt, nl=False, err=True)
-    line = sys.stdin.readline(MAX_INPUT_BYTES)
-    if not line:
+    raw = stdin().buffer.readline(MAX_INPUT_BYTES + 1)
+    if not raw:
         click.echo(err=True)
         return None
-    if not sys.stdin.isatty():
-        click.echo(line.rstrip("\n"), err=True)  # so a piped transcript reads like a typed one
+    try:
+        if len(raw) > MAX_INPUT_BYTES:  # one reply, however long: never read as two
+            raise InputError(f"stdin: a reply longer than {MAX_INPUT_BYTES // 1024} KiB")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("stdin: not UTF-8 text") from None
+    except InputError:
+        click.echo(err=True)  # the error goes on a line of its own, not after the prompt
+        raise
+    if not stdin().isatty():  # so a piped transcript reads like a typed one, without free text
+        word = line.strip()
+        click.echo(word if re.fullmatch(r"[A-Za-z?]{0,12}", word) else f"({describe(word)})", err=True)
     return line
 
 
@@ -424,11 +614,12 @@ def ask(
         raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
     if input_file == "-":
         raise InputError("--input -: the interview reads its replies from stdin; give a file")
+    stdin()  # closed: say so before the first question
     output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))
     rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))
-    text = render(rec, advisor.pack, output_format, tuple(interview.answers))
+    text = render(rec, output_format, tuple(interview.answers))
     if out is None:
         click.echo(text)
         return
@@ -463,11 +654,11 @@ def what_if(
         if max_changes is not None:
             raise click.UsageError("--max-changes is for what-if without --set")
         result = advisor.what_if(answers, parse_assignments(changes, advisor.pack, option="--set"))
-        text = render_what_if(result, advisor.pack)
+        text = render_what_if(result)
     else:
         limit = DEFAULT_CHANGES if max_changes is None else max_changes
         found = advisor.alternatives(answers, limit)
-        result, text = found, render_alternatives(found, advisor.pack, advisor.case(answers), limit)
+        result, text = found, render_alternatives(found)
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
@@ -488,7 +679,7 @@ def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) 
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
-        click.echo(render_why_not(result, advisor.pack))
+        click.echo(render_why_not(result))
 
 
 @main.command()
@@ -502,7 +693,9 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
     try:
         from triage.web import serve as serve_web
     except ImportError:
-        raise TriageError("triage serve needs the web extra: pip install 'triage[web]'") from None
+        raise TriageError(
+            "triage serve needs the web extra: pip install 'triage[web]'", code="usage"
+        ) from None
     serve_web(advisor_for(rules_dir), host, port, say=click.echo)
 
 

@@ -57,6 +57,7 @@ class Settings:
     alternatives_budget_s: float
     rss_assessments: int
     rss_warmup: int
+    pack_reloads: int
 
 
 QUICK = Settings(
@@ -67,6 +68,7 @@ QUICK = Settings(
     alternatives_budget_s=8.0,
     rss_assessments=100_000,
     rss_warmup=10_000,
+    pack_reloads=2_000,
 )
 FULL = Settings(
     cases=20000,
@@ -76,6 +78,7 @@ FULL = Settings(
     alternatives_budget_s=120.0,
     rss_assessments=1_000_000,
     rss_warmup=20_000,
+    pack_reloads=2_000,
 )
 
 TARGETS: dict[str, tuple[str, float]] = {
@@ -92,6 +95,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "assess_vs_durable_host": ("<=", 1.0),
     "primary_vs_durable_host": ("<=", 0.5),
     "batch_vs_zen_batch": (">=", 1.0),
+    "hostile_pack_refuse_s": ("<", 2.0),
+    "pack_reload_rss_growth_mb": ("<", 20.0),
     "serve_p50_ms": ("<", 100.0),
     "serve_p99_ms": ("<", 500.0),
     "serve_errors": ("<=", 0.0),
@@ -466,6 +471,70 @@ def measure_zen_batch(pack: triage.Pack, settings: Settings, report: Report) -> 
     )
 
 
+def in_child(code: str, *args: str, timeout: float) -> Any:
+    """Run `code` in a fresh Python (its own memory, and a hang cannot stop the benchmark); the JSON
+    it prints last, or None when it hangs or fails."""
+    path = [str(Path(__file__).resolve().parent.parent / "tests"), *sys.path]
+    program = f"import sys; sys.path[:0] = {path!r}\n{code}"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout.splitlines()[-1]) if done.returncode == 0 and done.stdout else None
+
+
+REFUSE = """
+import json, time, triage
+start = time.perf_counter()
+try:
+    triage.Advisor(sys.argv[1]).assess({})
+    refused = None
+except triage.PackError as error:
+    refused = str(error)
+print(json.dumps({"s": time.perf_counter() - start, "refused": refused}))
+"""
+
+
+def measure_hostile_packs(report: Report, work: Path) -> None:
+    """The worst time to refuse a pack within every declared bound whose diagrams blow up (load,
+    compile and first assessment, in a fresh process)."""
+    from blowup import HOSTILE_PACKS, make
+
+    times = {}
+    for kind in sorted(HOSTILE_PACKS):
+        result = in_child(REFUSE, str(make(kind, work / kind)), timeout=60)
+        times[kind] = None if result is None or result["refused"] is None else result["s"]
+    worst = None if None in times.values() else max(t for t in times.values() if t is not None)
+    report.figures["hostile_pack_refuse_s"] = None if worst is None else round(worst, 3)
+    report.notes["hostile_pack_refuse_s"] = "; ".join(
+        f"{kind} {'not refused within 60 s' if t is None else f'{t:.2f} s'}" for kind, t in times.items()
+    )
+
+
+RELOAD = """
+import json, gc, triage
+from run import rss_mb
+path = triage.default_pack_path()
+triage.assess({}, pack=path)
+gc.collect()
+before = rss_mb()
+for _ in range(int(sys.argv[1])):
+    triage.assess({}, pack=path)
+gc.collect()
+print(json.dumps({"growth": rss_mb() - before}))
+"""
+
+
+def measure_pack_reloads(settings: Settings, report: Report) -> None:
+    """Resident memory growth over `triage.assess(answers, pack=path)` with the default pack."""
+    code = f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n{RELOAD}"
+    result = in_child(code, str(settings.pack_reloads), timeout=600)
+    report.figures["pack_reload_rss_growth_mb"] = None if result is None else round(result["growth"], 2)
+    report.notes["pack_reload_rss_growth_mb"] = f"{settings.pack_reloads} loads of the default pack"
+
+
 def measure_serve(script: Path, pack: triage.Pack, requests: int, report: Report) -> None:
     """A bounded load test of `triage serve` on loopback: 50 concurrent keep-alive clients send
     `requests` POST /v1/assess in all; latency per request, errors, and the server's memory."""
@@ -590,7 +659,9 @@ def main() -> None:
     measure_alternatives(advisor, cases, settings, report)
     with tempfile.TemporaryDirectory() as work:
         measure_batch(script, advisor.pack, settings, report, Path(work))
+        measure_hostile_packs(report, Path(work))
     measure_zen_batch(advisor.pack, settings, report)
+    measure_pack_reloads(settings, report)
     measure_rules_check(script, report)
     measure_cli(script, settings, report)
     measure_memory(advisor, settings, report)

@@ -85,3 +85,7 @@ def in_a_terminal(*args: str) -> tuple[int, str, str]:
     finally:
         os.close(primary)
     return process.returncode, process.stdout.decode(), seen.decode()
+
+
+# Files for the type checkers (tests/test_typing.py), not for pytest: one fails on purpose.
+collect_ignore = ["typing"]

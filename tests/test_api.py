@@ -12,11 +12,13 @@ FIELDS = {
     "primary_route",
     "routes",
     "ruled_out",
+    "focus",
     "rcd",
     "provisional",
     "questions",
     "fired_rules",
     "advice",
+    "answers",
     "notice",
     "audit",
 }
@@ -25,10 +27,15 @@ FIELDS = {
 def test_answer_json_has_exactly_the_documented_fields(advisor: triage.Advisor) -> None:
     data = advisor.assess({"complex": "yes"}).model_dump(mode="json")
     assert set(data) == FIELDS
-    assert set(data["routes"][0]) == {"id", "title", "next_steps", "contacts", "rules"}
+    assert set(data["routes"][0]) == {"id", "title", "safety", "guidance", "next_steps", "contacts", "rules"}
+    assert set(data["routes"][0]["contacts"][0]) == {"name", "role", "email", "phone", "url", "as_of"}
+    assert set(data["fired_rules"][0]) == {"id", "effect", "route", "facts", "source", "reason"}
+    assert set(data["focus"]) == {"route", "title", "status", "reasons"}
     assert set(data["rcd"]) == {"status", "reasons"}
+    assert set(data["answers"][0]) == {"fact", "question", "answer"}
     assert set(data["audit"]) == {
         "pack",
+        "pack_title",
         "pack_version",
         "pack_sha256",
         "engine",
@@ -68,7 +75,9 @@ def test_contacts_are_dated_data_from_the_brief(advisor: triage.Advisor) -> None
     )
     rcd = rec.routes[0]
     assert rcd.id == "reflective_case_discussion"
-    assert any("mcpc@moray.gov.uk" in c and "2023-07" in c for c in rcd.contacts)
+    mailbox = next(contact for contact in rcd.contacts if contact.email == "mcpc@moray.gov.uk")
+    assert (mailbox.as_of, mailbox.role) == ("2023-07", "General questions and feedback")
+    assert (mailbox.phone, mailbox.url) == ("", "")  # empty where the pack has none
     assert any("Social Work Reviewing Team" in step for step in rcd.next_steps)
     assert any("Request for Multiagency Reflective Case Discussion" in step for step in rcd.next_steps)
 
@@ -161,3 +170,25 @@ def test_advisor_answers_do_not_change_when_pack_files_change(tmp_path) -> None:
     after = advisor.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"})
     assert before.routes == after.routes
     assert triage.load_pack(folder).sha256 != advisor.pack.sha256
+
+
+def test_results_stand_alone(advisor: triage.Advisor) -> None:
+    # Everything a consumer needs to show the advice is in the answer, without the pack.
+    pack = advisor.pack
+    rec = advisor.assess({"multiagency": "no", "immediate_danger": "yes", "child_died": "yes"})
+    for route in rec.routes:
+        assert route.guidance == pack.route[route.id].guidance
+    for rule in rec.fired_rules:
+        assert rule.reason == pack.rule[rule.id].reason
+    for out in rec.ruled_out:
+        assert out.title == pack.route[out.route].title
+    assert rec.focus.route == pack.focus_route == "reflective_case_discussion"
+    assert (rec.rcd.status, rec.rcd.reasons) == (rec.focus.status, rec.focus.reasons)  # the alias
+    assert [(given.fact, given.answer) for given in rec.answers] == list(rec.audit.facts.items())
+    assert rec.answers[0].question == pack.facts[0].question
+    assert rec.audit.pack_title == pack.title
+    found = advisor.alternatives({"complex": "yes"}, 1)
+    assert [(given.fact, given.answer) for given in found.answers] == list(
+        advisor.case({"complex": "yes"}).items()
+    )
+    assert found.max_changes == 1 and found.notice == pack.notice

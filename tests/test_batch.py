@@ -70,20 +70,32 @@ def test_one_answer_per_line_in_order_with_bad_lines_in_place(
             expected = advisor.assess(json.loads(line)).model_dump(mode="json")
             assert without_timestamp(answer) == without_timestamp(expected)
         else:
-            assert set(answer) == {"line", "error"} and answer["line"] == number
+            assert set(answer) == {"line", "error", "code", "field"} and answer["line"] == number
             assert answer["error"] and "\n" not in answer["error"]
 
 
 def test_a_blank_line_is_an_error_in_its_place(advisor: triage.Advisor) -> None:
     summary, answers = run(b'{}\n\n{"immediate_danger": "yes"}\n', advisor)
     assert summary == triage.BatchSummary(lines=3, bad=1)
-    assert answers[1] == {"line": 2, "error": "blank line (use {} for a case with every answer unknown)"}
+    assert answers[1] == {
+        "line": 2,
+        "error": "blank line (use {} for a case with every answer unknown)",
+        "code": "bad_input",
+        "field": None,
+    }
     assert answers[2]["primary_route"] == "emergency_response"
 
 
 def test_an_error_names_the_field(advisor: triage.Advisor) -> None:
     _, answers = run(b'{"complx": "yes"}\n', advisor)
-    assert answers == [{"line": 1, "error": "unknown fact 'complx' (did you mean 'complex'?)"}]
+    assert answers == [
+        {
+            "line": 1,
+            "error": "unknown fact 'complx' (did you mean 'complex'?)",
+            "code": "unknown_fact",
+            "field": "complx",
+        }
+    ]
 
 
 class Reads(io.BytesIO):
@@ -119,7 +131,12 @@ def test_a_line_over_the_limit_is_refused_in_place_without_reading_it_whole(
 def test_the_real_limit_is_the_input_size_limit(advisor: triage.Advisor) -> None:
     line = b'{"complex": "yes", "x": "' + b"a" * batch_module.MAX_LINE_BYTES + b'"}\n'
     _, answers = run(line + b"{}\n", advisor)
-    assert answers[0] == {"line": 1, "error": "the line is longer than 1024 KiB"}
+    assert answers[0] == {
+        "line": 1,
+        "error": "the line is longer than 1024 KiB",
+        "code": "bad_input",
+        "field": None,
+    }
     assert answers[1]["primary_route"] == "child_protection_referral"
 
 
@@ -168,30 +185,44 @@ def test_an_interrupted_run_leaves_the_old_output_untouched_and_no_temporary_fil
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+def waiting_for_input(pid: int) -> bool:
+    """Whether the process sleeps in a read of its standard input (Linux: /proc/PID/wchan, which
+    reads "0" where the kernel hides it: then sleeping is taken as waiting)."""
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    wchan = Path(f"/proc/{pid}/wchan").read_text()
+    return state == "S" and ("pipe" in wchan or wchan in ("", "0"))
+
+
 def test_ctrl_c_on_the_console_script_leaves_no_output_file(tmp_path: Path) -> None:
-    source = tmp_path / "in.jsonl"
-    source.write_text("{}\n" * 200_000)
+    # Deterministic: the interrupt comes when the run has written answers to its temporary file
+    # and waits, idle, for more input on a pipe the test holds open (not at a random moment).
     out = tmp_path / "out.jsonl"
     process = subprocess.Popen(
-        [console_script(), "batch", str(source), "--out", str(out)],
+        [console_script(), "batch", "-", "--out", str(out)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdin is not None
     try:
-        # Interrupt once the temporary file has some answers in it (it is being written).
-        for _ in range(600):
+        process.stdin.write("{}\n" * 20)  # some 100 KB of answers: the file buffer is flushed
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             parts = [p for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl.")]
-            if (parts and parts[0].stat().st_size > 0) or process.poll() is not None:
+            if parts and parts[0].stat().st_size > 0 and waiting_for_input(process.pid):
                 break
-            time.sleep(0.05)
-        assert process.poll() is None, "the batch finished before it could be interrupted"
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the batch never wrote its answers and waited for more input")
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
     assert process.returncode == 130 and "interrupted" in stderr
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_output_folder_that_does_not_exist_is_one_line_and_exit_2(tmp_path: Path) -> None:

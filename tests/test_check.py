@@ -529,6 +529,7 @@ def brute_force(pack: Pack) -> set[tuple[str, str]]:
     return found
 
 
+@pytest.mark.soak
 @settings(max_examples=150, deadline=None)
 @given(random_packs())
 def test_the_symbolic_check_agrees_with_brute_force(pack: Pack) -> None:

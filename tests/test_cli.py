@@ -60,6 +60,12 @@ def test_input_from_stdin() -> None:
     assert json.loads(result.output)["primary_route"] == "emergency_response"
 
 
+def test_a_pack_that_does_not_load_is_one_line_exit_3(tmp_path: Path) -> None:
+    result = run_cli("assess", "--rules", str(tmp_path))
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr == f"triage: error: {tmp_path}: no .yaml files in the pack folder\n"
+
+
 def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"complex": ')
@@ -72,7 +78,6 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
         (["assess", "--input", str(bad)], f"{bad}: malformed JSON at line 1"),
         (["assess", "--input", str(tmp_path / "missing.json")], "cannot read"),
         (["assess", "--input", str(big)], "larger than 1024 KiB"),
-        (["assess", "--rules", str(tmp_path)], "no .yaml files"),
         (["rules", "show", "rcd_complx"], "unknown rule 'rcd_complx' (did you mean 'rcd_complex'?)"),
     ]
     for args, message in cases:
@@ -93,7 +98,7 @@ def test_input_json_not_an_object() -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     result = run_cli("assess", "--nope")
     assert result.returncode == 2
-    assert "No such option" in result.stderr
+    assert "no such option" in result.stderr
 
 
 def test_console_script_works_from_another_folder(tmp_path: Path) -> None:

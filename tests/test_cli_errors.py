@@ -18,16 +18,19 @@ import triage
 from cli import main
 
 USAGE_ERRORS = [
-    (["assess", "--nope"], "No such option '--nope'"),
+    (["assess", "--nope"], "no such option '--nope' (did you mean --input?)"),
     (["assess", "--rules", "/etc/hostname"], "Invalid value for '--rules'"),
-    (["assess", "--format", "pdf"], "'pdf' is not one of"),
+    (["assess", "--format", "pdf"], "invalid value for '--format': use one of text, json, markdown"),
     (["assess", "--fact"], "Option '--fact' requires an argument"),
     (["rules", "check", "no-such-folder"], "'no-such-folder' does not exist"),
     (["rules", "show"], "Missing argument 'RULE'"),
     (["test", "no-such-file.json"], "'no-such-file.json' does not exist"),
-    (["what-if", "case.json", "--max-changes", "9"], "9 is not in the range"),
-    (["schema", "answers"], "'answers' is not one of"),
-    (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    (
+        ["what-if", "case.json", "--max-changes", "9"],
+        "invalid value for '--max-changes': use a whole number from 1 to 3",
+    ),
+    (["schema", "answers"], "invalid value for KIND: use one of input, output, pack"),
+    (["nosuchcommand"], "no such command 'nosuchcommand'"),
     (["assess", "--json", "--format", "markdown"], "--json and --format markdown disagree"),
 ]
 
@@ -69,13 +72,13 @@ def test_a_group_without_a_command_shows_its_help() -> None:
     assert "check" in result.stderr and "show" in result.stderr
 
 
-def test_version_with_a_broken_default_pack_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_version_with_a_broken_default_pack_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(_rules_dir: Path | None) -> triage.Advisor:
         raise triage.PackError("mapping values are not allowed here", file="rules.yaml")
 
     monkeypatch.setattr(cli, "advisor_for", broken)
     result = CliRunner().invoke(main, ["--version"])
-    assert result.exit_code == 2 and result.stdout == ""
+    assert result.exit_code == 3 and result.stdout == ""
     one_line_error(result.stderr, "rules.yaml: mapping values are not allowed here")
 
 
@@ -121,7 +124,7 @@ def test_python_m_triage_ignores_a_cli_py_in_the_current_folder(tmp_path: Path) 
         [sys.executable, "-m", "triage", "assess", "--nope"], cwd=tmp_path, capture_output=True, text=True
     )
     assert usage.returncode == 2 and "decoy" not in usage.stderr
-    one_line_error(usage.stderr, "No such option '--nope'")
+    one_line_error(usage.stderr, "no such option '--nope' (did you mean --input?)")
 
 
 def test_python_m_triage_without_its_command_line_says_so(tmp_path: Path) -> None:
@@ -137,7 +140,7 @@ def test_python_m_triage_without_its_command_line_says_so(tmp_path: Path) -> Non
         timeout=60,
     )
     assert result.returncode == 2 and result.stdout == ""
-    one_line_error(result.stderr, f"the command line is missing ({tmp_path / 'cli.py'})")
+    one_line_error(result.stderr, "the command line (triage/_cli.py) is missing: reinstall triage")
 
 
 def test_a_fact_given_twice_on_the_command_line_is_refused() -> None:
@@ -156,3 +159,68 @@ def test_answers_that_are_not_an_object_name_the_file_and_the_json_kind(tmp_path
         one_line_error(
             result.stderr, f"{path}: the answers must be a JSON object of fact ids to answers, not {kind}"
         )
+
+
+# --- errors a program can read (--json / --format json) ----------------------------------------
+
+
+def json_error(stderr: str) -> dict[str, object]:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    data = json.loads(lines[0])
+    assert list(data) == ["error"] and list(data["error"]) == ["code", "message", "field", "file", "line"]
+    error: dict[str, object] = data["error"]
+    return error
+
+
+@pytest.mark.parametrize("flag", [["--json"], ["--format", "json"], ["--format=json"]])
+def test_with_json_an_error_is_one_json_object_on_stderr(flag: list[str]) -> None:
+    result = run_cli("assess", "--fact", "complx=yes", *flag)
+    assert result.returncode == 2 and result.stdout == ""
+    error = json_error(result.stderr)
+    assert error["code"] == "unknown_fact" and error["field"] == "complx"
+    assert error["message"] == "unknown fact 'complx' (did you mean 'complex'?)"
+    assert error["file"] is None and error["line"] is None
+
+
+def test_json_errors_name_the_code_file_and_line(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text('{\n  "complex": "yes",\n  "multiagency": yes\n}\n')
+    error = json_error(CliRunner().invoke(main, ["assess", "--input", str(case), "--json"]).stderr)
+    assert (error["code"], error["file"], error["line"]) == ("bad_input", str(case), 3)
+    case.write_text('{"complex": "maybe"}')
+    error = json_error(CliRunner().invoke(main, ["what-if", str(case), "--json"]).stderr)
+    assert (error["code"], error["field"], error["file"]) == ("bad_answer", "complex", str(case))
+    usage = CliRunner().invoke(main, ["assess", "--nope", "--json"])
+    assert usage.exit_code == 2 and json_error(usage.stderr)["code"] == "usage"
+    # Without --json the same error stays one line of text.
+    text = CliRunner().invoke(main, ["what-if", str(case)])
+    assert text.exit_code == 2 and text.stderr.startswith("triage: error: ")
+
+
+def test_a_broken_pack_exits_3_distinct_from_bad_input(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(triage.default_pack_path(), pack)
+    (pack / "rules.yaml").write_text((pack / "rules.yaml").read_text() + "\n  - id: [broken\n")
+    text = run_cli("assess", "--rules", str(pack))
+    assert text.returncode == 3 and text.stderr.startswith("triage: error: ")
+    result = run_cli("assess", "--rules", str(pack), "--json")
+    assert result.returncode == 3
+    error = json_error(result.stderr)
+    assert error["code"] == "bad_pack" and str(error["file"]).endswith("rules.yaml")
+    assert isinstance(error["line"], int) and error["line"] > 1
+    bad_input = run_cli("assess", "--fact", "complex=maybe", "--json")
+    assert bad_input.returncode == 2 and json_error(bad_input.stderr)["code"] == "bad_answer"
+
+
+def test_batch_error_objects_carry_code_and_field(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"complex": "maybe"}\n{"complx": "yes"}\n{\n\n')
+    result = CliRunner().invoke(main, ["batch", str(source)])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["code"], line["field"]) for line in lines] == [
+        ("bad_answer", "complex"),
+        ("unknown_fact", "complx"),
+        ("bad_input", None),
+        ("bad_input", None),
+    ]

@@ -4,11 +4,12 @@ so `{"immediate_danger": "yes", ..., "immediate_danger": "no"}` would drop the d
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import run_cli
+from conftest import edit, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,4 +71,30 @@ def test_batch_answers_a_line_with_a_fact_given_twice_with_an_error(tmp_path: Pa
     assert result.returncode == 1
     first, second = (json.loads(line) for line in out.read_text().splitlines())
     assert first["primary_route"] == "child_protection_referral"
-    assert second == {"line": 2, "error": "the line: fact 'immediate_danger' is given twice"}
+    assert second == {
+        "line": 2,
+        "error": "the line: fact 'immediate_danger' is given twice",
+        "code": "given_twice",
+        "field": "immediate_danger",
+    }
+
+
+def test_a_pack_key_given_twice_is_refused(tmp_path: Path) -> None:
+    # Repeating `effect:` in the 999 rule would silently turn it into a note.
+    folder = tmp_path / "pack"
+    shutil.copytree(triage.default_pack_path(), folder)
+    edit(folder, "rules.yaml", "    effect: recommend\n", "    effect: recommend\n    effect: advice\n")
+    with pytest.raises(triage.PackError, match=r"rules.yaml: line \d+: key 'effect' is given twice$"):
+        triage.load_pack(folder)
+    assert "key 'effect' is given twice" in triage.check_pack(folder).findings[0].message
+
+
+def test_a_scenario_fact_given_twice_is_refused(tmp_path: Path) -> None:
+    scenario = tmp_path / "twice.yaml"
+    scenario.write_text(
+        "- name: twice\n  facts:\n    immediate_danger: 'yes'\n    immediate_danger: 'no'\n"
+        "  expect: {primary: no_additional_route}\n"
+    )
+    result = run_cli("test", str(scenario))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"triage: error: {scenario}: line 4: key 'immediate_danger' is given twice\n"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
+from isolated import run_isolated
 
 import triage
 from triage import _engine
@@ -69,3 +73,24 @@ def test_without_durable_rules_the_reference_evaluator_is_used_and_named(
     assert rec.audit.engine.startswith("reference evaluator (durable_rules unavailable")
     with pytest.raises(triage.TriageError, match="durable_rules cannot be imported"):
         DurableMatcher(advisor.pack)
+
+
+def load_repeatedly(count: str) -> None:
+    """In the child: assess with the pack given by path `count` times; print the RSS growth (MB)."""
+    path = triage.default_pack_path()
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    triage.assess({}, pack=path)
+    before = resident_mb()
+    for _ in range(int(count)):
+        triage.assess({}, pack=path)
+    print(json.dumps({"growth_mb": resident_mb() - before}))
+
+
+def test_memory_stays_flat_when_a_pack_is_loaded_again_and_again() -> None:
+    # Each fresh durable_rules ruleset kept ~0.5 MB after deletion: 200 loads grew ~100 MB.
+    result = run_isolated("test_engine", "load_repeatedly", "200", timeout=300)
+    assert result["growth_mb"] < 20

@@ -231,6 +231,7 @@ def feed(count: str) -> None:
     print(json.dumps({"outcomes": outcomes, "other": other[:10], "others": len(other)}))
 
 
+@pytest.mark.soak
 def test_hostile_inputs_give_advice_or_an_input_error_and_never_crash() -> None:
     report = run_isolated("test_hostile_input", "feed", str(INPUTS), timeout=900)
     assert report["other"] == [] and report["others"] == 0

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from blowup import HOSTILE_PACKS, add_rules, pairs_pack
+from conftest import edit
 from isolated import run_isolated
 
 import triage
 from triage._conditions import normalise
+from triage._diagram import MAX_DIAGRAM_NODES
 from triage._engine import engine_branches
-from triage._pack import MAX_ENGINE_BRANCHES, MAX_FACTS
+from triage._pack import MAX_ENGINE_BRANCHES, MAX_FACTS, MAX_STRING_CHARS
 
 TIMEOUT = 60  # generous for a loaded CI machine; each case takes well under a second here
 
@@ -46,11 +50,6 @@ def pack(tmp_path: Path) -> Path:
     folder = tmp_path / "pack"
     shutil.copytree(triage.default_pack_path(), folder)
     return folder
-
-
-def add_rules(folder: Path, text: str) -> None:
-    with (folder / "rules.yaml").open("a") as handle:
-        handle.write(text)
 
 
 def advice_rule(rule_id: str, when: str) -> str:
@@ -210,3 +209,107 @@ def test_the_engine_bound_leaves_a_margin_below_durable_rules_own_limit() -> Non
     # ruleset is created but asserting a fact hangs; with 513 creating the ruleset hangs.
     assert MAX_ENGINE_BRANCHES < 511
     assert run_isolated("test_hostile_packs", "durable_fan_out", "511", timeout=TIMEOUT) == {"fired": 1}
+
+
+# --- issue 10: packs within every declared bound that used to hang or slip through -------------
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PACKS))
+def test_a_pack_whose_diagrams_blow_up_is_refused_naming_the_bound(pack: Path, kind: str) -> None:
+    HOSTILE_PACKS[kind](pack)
+    refused = str(outcome(pack).get("refused"))
+    assert f"more than {MAX_DIAGRAM_NODES:,} decision-diagram nodes" in refused, refused
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PACKS))
+def test_rules_check_reports_a_pack_whose_diagrams_blow_up(pack: Path, kind: str) -> None:
+    HOSTILE_PACKS[kind](pack)
+    result = run_isolated("test_hostile_packs", "check", str(pack), timeout=TIMEOUT)
+    assert not result["ok"] and "decision-diagram nodes" in result["findings"][0]
+
+
+def check(folder: str) -> None:
+    """In the child: check a pack; print whether it is ok and its findings."""
+    report = triage.check_pack(folder)
+    print(json.dumps({"ok": report.ok, "findings": [finding.line() for finding in report.findings]}))
+
+
+def test_a_small_pack_of_pairs_within_the_diagram_bound_is_used(pack: Path) -> None:
+    pairs_pack(pack, pairs=8)
+    assert outcome(pack).get("used") == "child_protection_referral"  # {}: safety unknown
+
+
+def test_an_advisor_building_its_analysis_blocks_no_other_advisor() -> None:
+    slow, other = triage.Advisor(), triage.Advisor()
+    # Hold the first Advisor's analysis lock, as a long build would: the other still assesses.
+    with slow._analysis_lock:
+        done: list[str] = []
+        thread = threading.Thread(target=lambda: done.append(other.assess({}).primary_route))
+        thread.start()
+        thread.join(timeout=TIMEOUT)
+    assert done == ["child_protection_referral"]
+
+
+def test_a_scalar_alias_bomb_is_refused(pack: Path) -> None:
+    refs = ", ".join(["*big"] * 20_000)
+    (pack / "bomb.yaml").write_text(f"big: &big {'x' * 4_000}\nextra: [{refs}]\n")
+    refused = str(outcome(pack).get("refused"))
+    assert "bomb.yaml" in refused and "aliases" in refused
+
+
+def test_a_single_scalar_alias_is_refused(pack: Path) -> None:
+    (pack / "extra.yaml").write_text("where: &where Moray\ntitle: *where\n")
+    assert "aliases" in str(outcome(pack).get("refused"))
+
+
+def test_an_overlong_string_is_refused_after_loading(pack: Path) -> None:
+    (pack / "extra.yaml").write_text(f"title: {'x' * (MAX_STRING_CHARS + 1)}\n")
+    refused = str(outcome(pack).get("refused"))
+    assert refused.endswith(f"extra.yaml: line 1: a text longer than {MAX_STRING_CHARS:,} characters")
+
+
+@pytest.mark.parametrize("route", ["emergency_response", "child_protection_referral"])
+def test_ruling_out_a_safety_route_is_refused(pack: Path, route: str) -> None:
+    add_rules(
+        pack,
+        f"  - {{id: no_safety, effect: rule_out, route: {route}, when: {{fact: complex, is: 'yes'}},"
+        " reason: r, source: {document: ng, section: s}}\n",
+    )
+    refused = str(outcome(pack).get("refused"))
+    assert "rule 'no_safety'" in refused and f"safety route '{route}' cannot be ruled out" in refused
+
+
+def test_rules_check_finds_what_the_engine_cannot_compile(pack: Path) -> None:
+    # Advice rules on one condition: within the pack's bounds, refused by durable_rules (108).
+    add_rules(pack, "".join(advice_rule(f"same{n}", "{fact: complex, is: 'no'}") for n in range(258)))
+    result = run_isolated("test_hostile_packs", "check", str(pack), timeout=TIMEOUT)
+    assert not result["ok"]
+    assert "rules engine cannot compile" in result["findings"][0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("version: ", "version: 0.1 #", "version: must be text (put it in quotes), not a number"),
+        ("priority: 1\n", "priority: true\n", "priority: must be a whole number, not true"),
+        ("title:", "title: !!binary aGVsbG8=\nx:", "the YAML tag !!binary is not allowed"),
+    ],
+)
+def test_confusing_values_get_a_clear_message(pack: Path, old: str, new: str, expected: str) -> None:
+    name = "routes.yaml" if "priority" in old else "pack.yaml"
+    edit(pack, name, old, new)
+    refused = str(outcome(pack).get("refused"))
+    assert expected in refused, refused
+
+
+@pytest.mark.parametrize("value", ["1:0", "1_0", "0x1", "+1_000", "0b1"])
+def test_yaml_1_1_numbers_are_words(pack: Path, value: str) -> None:
+    # YAML 1.1 reads 1:0 as 60 and 1_0 as 10; a pack is YAML 1.2, where these are text.
+    edit(pack, "routes.yaml", "priority: 1\n", f"priority: {value}\n")
+    assert "priority: must be a whole number" in str(outcome(pack).get("refused"))
+
+
+def test_a_control_character_gives_a_one_line_error(pack: Path) -> None:
+    edit(pack, "pack.yaml", "title:", "title: Mor\x07ay\nx:")
+    refused = str(outcome(pack).get("refused"))  # outcome() asserts one line
+    assert "pack.yaml: line" in refused and "control character" in refused, refused

@@ -29,7 +29,7 @@ def sections(record: str) -> dict[str, str]:
 
 def record(answers: dict[str, object], advisor: triage.Advisor) -> tuple[triage.Recommendation, str]:
     rec = advisor.assess(answers)
-    return rec, triage.render_markdown(rec, advisor.pack)
+    return rec, triage.render_markdown(rec)
 
 
 def test_record_has_the_parts_of_a_case_file_entry_in_order(advisor: triage.Advisor) -> None:
@@ -110,7 +110,7 @@ def test_format_markdown_on_the_command_line() -> None:
     result = CliRunner().invoke(main, [*args, "--format", "markdown"])
     assert result.exit_code == 0
     rec = triage.assess(RCD_AND_DECISION)
-    expected = triage.render_markdown(rec, triage.load_pack(triage.default_pack_path()))
+    expected = triage.render_markdown(rec)
     strip = re.compile(r"assessed \S+\.$")
     assert strip.sub("", result.output.rstrip("\n")) == strip.sub("", expected)
 

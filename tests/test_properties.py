@@ -6,6 +6,7 @@ import json
 import random
 
 import oracle
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import cases, partial_answers
@@ -35,6 +36,7 @@ def test_same_answers_same_advice(advisor: triage.Advisor, case: dict[str, str])
     assert json.dumps(first) == json.dumps(second)
 
 
+@pytest.mark.soak
 @settings(max_examples=1000, deadline=None)
 @given(cases())
 def test_engine_and_reference_evaluator_agree(advisor: triage.Advisor, case: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from conftest import ROOT, load_scenarios, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import BINARY_FACTS, PLAN_STATUS
+from pydantic import BaseModel
 from strategies import partial_answers
 
 import triage
@@ -149,3 +150,40 @@ def test_input_schema_accepts_exactly_what_the_advisor_accepts(
     except triage.InputError:
         accepted = False
     assert validator("input").is_valid(answers) == accepted
+
+
+def test_every_published_schema_has_an_id_and_a_version(advisor: triage.Advisor) -> None:
+    ids = set()
+    for kind in SCHEMA_KINDS:
+        schema = published(kind)
+        assert schema["$id"].startswith(f"urn:triage:schema:{kind}:") and schema["version"], kind
+        assert schema["$id"].endswith(schema["version"])
+        ids.add(schema["$id"])
+    assert len(ids) == len(SCHEMA_KINDS)
+    assert published("output")["version"] == triage.__version__
+    assert published("input")["version"] == f"{advisor.pack.id}-{advisor.pack.version}"
+
+
+def test_the_output_schema_allows_new_properties_and_the_input_schema_does_not(
+    advisor: triage.Advisor,
+) -> None:
+    data = advisor.assess({"complex": "yes"}).model_dump(mode="json")
+    data["added_later"] = {"any": "thing"}
+    data["routes"][0]["added_later"] = 1
+    data["audit"]["added_later"] = True
+    validator("output").validate(data)  # a later, additive release must not break strict consumers
+    del data["primary_route"]
+    assert not validator("output").is_valid(data)  # what is there is still checked
+    assert validator("input").is_valid({"complex": "yes"})
+    assert not validator("input").is_valid({"complex": "yes", "added_later": "yes"})
+
+
+@pytest.mark.parametrize(
+    "name", [name for name in triage.__all__ if isinstance(getattr(triage, name), type(BaseModel))]
+)
+def test_no_docstring_example_reaches_a_models_json_schema(name: str) -> None:
+    # FastAPI shows these descriptions in OpenAPI: the doctests are for Python readers only.
+    model = getattr(triage, name)
+    if issubclass(model, BaseModel):
+        assert ">>>" not in json.dumps(model.model_json_schema())
+    assert ">>>" not in json.dumps(triage.Advisor().input_model.model_json_schema())

@@ -9,6 +9,7 @@ import random
 import sys
 import threading
 
+import pytest
 from isolated import run_isolated
 
 import triage
@@ -75,6 +76,7 @@ def hammer() -> None:
     print(json.dumps({"assessed": sum(done), "wrong": sorted(set(wrong))[:5], "errors": errors[:3]}))
 
 
+@pytest.mark.soak
 def test_eight_threads_sharing_one_advisor_get_the_single_threaded_answers() -> None:
     report = run_isolated("test_threads", "hammer", timeout=600)
     assert report == {"assessed": THREADS * PER_THREAD, "wrong": [], "errors": []}

@@ -18,7 +18,7 @@ RCD = {**SAFE, "multiagency": "yes", "complex": "yes", "reflection_sought": "yes
 
 def text(advisor: triage.Advisor, answers: dict[str, str]) -> str:
     """The text advice, its lines joined (wrapping is not the point here)."""
-    return " ".join(render_text(advisor.assess(answers), advisor.pack).split())
+    return " ".join(render_text(advisor.assess(answers)).split())
 
 
 def test_the_reporter_is_named_once(advisor: triage.Advisor) -> None:
@@ -44,7 +44,7 @@ def test_call_999_is_said_once_when_danger_is_unknown(advisor: triage.Advisor, c
 @given(cases())
 def test_no_reason_is_printed_twice(advisor: triage.Advisor, case: dict[str, str]) -> None:
     rec = advisor.assess(case)
-    out = render_text(rec, advisor.pack)
+    out = render_text(rec)
     safety = advisor.pack.route[rec.primary_route].safety  # a safety answer leaves these out
     for reason in {out.reason for out in rec.ruled_out} | set(rec.rcd.reasons):
         assert " ".join(out.split()).count(" ".join(reason.split())) == (0 if safety else 1), reason

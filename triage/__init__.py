@@ -14,7 +14,8 @@ import importlib
 from typing import TYPE_CHECKING
 
 from triage._advisor import Advisor, assess
-from triage._errors import InputError, PackError, TriageError
+from triage._case import Answer, Answers, Case, InputModel
+from triage._errors import InputError, OutputError, PackError, TriageError
 from triage._models import (
     Advice,
     Audit,
@@ -72,13 +73,15 @@ if TYPE_CHECKING:
     from triage._scenarios import ScenarioReport, ScenarioResult, run_scenarios
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'triage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above: a misspelt name stays an error
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'triage' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
@@ -90,16 +93,21 @@ __all__ = [
     "Advisor",
     "Alternative",
     "Alternatives",
+    "Answer",
+    "Answers",
     "Audit",
     "BatchSummary",
+    "Case",
     "Changes",
     "CheckReport",
     "FailedTest",
     "Finding",
     "FiredRule",
     "InputError",
+    "InputModel",
     "Interview",
     "OpenQuestion",
+    "OutputError",
     "Pack",
     "PackError",
     "Question",

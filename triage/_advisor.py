@@ -7,20 +7,22 @@ advice) -> the symbolic outlook (provisional, questions, RCD possible) -> Recomm
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, get_args
 
-from triage._analysis import Analysis
-from triage._case import Case, make_case
+from triage._analysis import Analysis, build_analysis
+from triage._case import Answers, Case, InputModel, make_case
 from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
 from triage._models import (
     Advice,
     Audit,
     Changes,
+    Contact,
     FiredRule,
+    FocusStatus,
+    GivenAnswer,
     OpenQuestion,
     RcdStatus,
     Recommendation,
@@ -46,8 +48,8 @@ class Effects:
 
     def __init__(self, pack: Pack, matched: frozenset[str]) -> None:
         # The fired rules in the pack's order: sorting the few matches beats scanning every rule.
-        order, rule = pack.rule_order, pack.rule
-        fired = [rule[rule_id] for rule_id in sorted(matched, key=order.__getitem__)]
+        order, by_id = pack.rule_order, pack.rule
+        fired = [by_id[rule_id] for rule_id in sorted(matched, key=order.__getitem__)]
         self.ruled_out = [rule for rule in fired if rule.effect == "rule_out"]
         excluded = {rule.route for rule in self.ruled_out}
         recommending: dict[str | None, list[RuleSpec]] = {}
@@ -97,9 +99,17 @@ class Advisor:
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
-        self._route_text = {
-            route.id: (route.title, route.next_steps, [self.pack.contact_line(c) for c in route.contacts])
-            for route in self.pack.routes
+        # Every (fact, answer) an answer can show, built once: the models are frozen, so shared.
+        self._given = {
+            (fact.id, answer): made(GivenAnswer, fact=fact.id, question=fact.question, answer=answer)
+            for fact in self.pack.facts
+            for answer in fact.answers
+        }
+        self._contacts = {
+            key: made(
+                Contact, name=c.name, role=c.for_, email=c.email, phone=c.phone, url=c.url, as_of=c.as_of
+            )
+            for key, c in self.pack.contacts.items()
         }
         # Per route, most urgent first: the rules that recommend it and the rules that rule it out.
         self._deciders = [
@@ -113,7 +123,13 @@ class Advisor:
         # The parts of an answer that are frozen models of strings alone, made once and shared by
         # every answer (nothing can change them), rather than built again on every case.
         self._ruled_out = {
-            rule.id: made(RuledOut, route=rule.route or "", rule=rule.id, reason=rule.reason)
+            rule.id: made(
+                RuledOut,
+                route=rule.route or "",
+                title=self.pack.route[rule.route or ""].title,
+                rule=rule.id,
+                reason=rule.reason,
+            )
             for rule in self.pack.rules
             if rule.effect == "rule_out"
         }
@@ -151,20 +167,32 @@ class Advisor:
 
     @cached_property
     def _analysis(self) -> Analysis:
-        return Analysis(self.pack)
+        return build_analysis(self.pack)
 
-    def case(self, answers: Any) -> Case:
+    @cached_property
+    def input_model(self) -> type[InputModel]:
+        """The pack's input model: the answers as a pydantic model, one optional field per fact."""
+        from triage._schema import input_model
+
+        return input_model(self.pack)
+
+    def case(self, answers: Answers | InputModel) -> Case:
         """Validate answers into a full case (raises InputError)."""
         return make_case(answers, self.pack)
 
-    def assess(self, answers: Any) -> Recommendation:
+    def given_answers(self, case: Case) -> list[GivenAnswer]:
+        """Every fact of the pack in its order, with its question and the case's answer."""
+        given = self._given
+        return [given[fact, answer] for fact, answer in case.items()]
+
+    def assess(self, answers: Answers | InputModel) -> Recommendation:
         """The advice for one case: answers maps fact ids to 'yes' / 'no' / 'unknown'.
 
         A fact left out is unknown. Raises InputError for an unknown fact id or a bad answer.
         """
         return self.recommend(self.case(answers))
 
-    def primary_route(self, answers: Any) -> str:
+    def primary_route(self, answers: Answers | InputModel) -> str:
         """Only the primary route of a case: the same as `assess(answers).primary_route`, validated
         and matched by the same rules engine, without building the rest of the answer (for programs
         that route cases and need nothing else). Raises InputError as `assess` does.
@@ -182,12 +210,15 @@ class Advisor:
         return self.pack.default_route
 
     def recommend(self, case: Case) -> Recommendation:
-        """The advice for a validated case (see `case`)."""
+        """The advice for a validated case (see `case`). Anything else is validated first, as by
+        `assess`, whatever the engine."""
         pack = self.pack
+        case = make_case(case, pack)
         effects = Effects(pack, self.matcher.matches(case))
         analysis = self.analysis
         outlook = analysis.outlook(case)
         primary = effects.primary
+        focus = self._focus_status(case, effects)
         # Every value below is already of its field's type (made by the library from the validated
         # pack and case), so the models are built without validating it again (see _plain).
         return made(
@@ -197,16 +228,18 @@ class Advisor:
                 made(
                     RouteAdvice,
                     id=route_id,
-                    title=title,
-                    next_steps=list(next_steps),
-                    contacts=list(contacts),
+                    title=pack.route[route_id].title,
+                    safety=pack.route[route_id].safety,
+                    guidance=pack.route[route_id].guidance,
+                    next_steps=list(pack.route[route_id].next_steps),
+                    contacts=[self._contacts[c] for c in pack.route[route_id].contacts],
                     rules=[rule.id for rule in rules],
                 )
                 for route_id, rules in effects.routes.items()
-                for title, next_steps, contacts in (self._route_text[route_id],)
             ],
             ruled_out=[self._ruled_out[rule.id] for rule in effects.ruled_out],
-            rcd=self._focus_status(case, effects),
+            focus=focus,
+            rcd=made(RcdStatus, status=focus.status, reasons=focus.reasons),
             provisional=outlook.primaries != {primary},
             questions=[self._questions[question] for question in outlook.questions],
             fired_rules=[
@@ -217,14 +250,17 @@ class Advisor:
                     route=rule.route or rule.requires_route,
                     facts={fact: case[fact] for fact in self._rule_facts[rule.id]},
                     source=self._citation[rule.id],
+                    reason=rule.reason,
                 )
                 for rule in effects.applied
             ],
             advice=[self._advice[rule.id] for rule in effects.advice],
+            answers=self.given_answers(case),
             notice=pack.notice,
             audit=made(
                 Audit,
                 pack=pack.id,
+                pack_title=pack.title,
                 pack_version=pack.version,
                 pack_sha256=pack.sha256,
                 engine=self.engine,
@@ -234,7 +270,7 @@ class Advisor:
             ),
         )
 
-    def what_if(self, answers: Any, changes: Mapping[str, Any]) -> WhatIf:
+    def what_if(self, answers: Answers | InputModel, changes: Answers) -> WhatIf:
         """The advice before and after changing some answers, and what changed (routes, rules).
 
         >>> Advisor().what_if({"immediate_danger": "no"}, {"immediate_danger": "yes"}).changed.primary_route
@@ -244,7 +280,7 @@ class Advisor:
 
         return what_if(self, answers, changes)
 
-    def alternatives(self, answers: Any, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
+    def alternatives(self, answers: Answers | InputModel, max_changes: int = DEFAULT_CHANGES) -> Alternatives:
         """Every minimal change of answers, of up to `max_changes` facts (1 to 3), that gives another
         primary route: fewest facts first, then the most urgent new primary route.
 
@@ -255,7 +291,7 @@ class Advisor:
 
         return alternatives(self, answers, max_changes)
 
-    def why_not(self, answers: Any, route: str) -> WhyNot:
+    def why_not(self, answers: Answers | InputModel, route: str) -> WhyNot:
         """Why a route is not (or is) recommended: the rules that could recommend it and what each
         lacks, the rules that rule it out, and whether unknown answers could still change that.
 
@@ -266,7 +302,7 @@ class Advisor:
 
         return why_not(self, answers, route)
 
-    def _focus_status(self, case: Case, effects: Effects) -> RcdStatus:
+    def _focus_status(self, case: Case, effects: Effects) -> FocusStatus:
         """Whether the pack's focus route (RCD in Moray) fits, with reasons in words."""
         pack, focus = self.pack, self.pack.focus_route
         title = pack.route[focus].title
@@ -274,19 +310,19 @@ class Advisor:
             reasons = [rule.reason for rule in effects.routes[focus]]
             if effects.primary != focus:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
-            return made(RcdStatus, status="recommended", reasons=reasons)
+            return made(FocusStatus, route=focus, title=title, status="recommended", reasons=reasons)
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_recommend(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
-            return made(RcdStatus, status="possible", reasons=reasons)
+            return made(FocusStatus, route=focus, title=title, status="possible", reasons=reasons)
         if not reasons:
             reasons.extend(
                 not_met(pack, rule.id, case)
                 for rule in pack.rules
                 if rule.effect == "recommend" and rule.route == focus
             )
-        return made(RcdStatus, status="not_recommended", reasons=reasons)
+        return made(FocusStatus, route=focus, title=title, status="not_recommended", reasons=reasons)
 
 
 _default: Advisor | None = None
@@ -302,7 +338,7 @@ def default_advisor() -> Advisor:
         return _default
 
 
-def assess(answers: Any, *, pack: Pack | str | Path | None = None) -> Recommendation:
+def assess(answers: Answers | InputModel, *, pack: Pack | str | Path | None = None) -> Recommendation:
     """The advice for one case, on the default pack unless `pack` is given.
 
     >>> assess({"immediate_danger": "yes"}).primary_route

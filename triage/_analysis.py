@@ -15,7 +15,8 @@ from typing import cast
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
-from triage._diagram import Diagrams, Restricted
+from triage._diagram import DiagramLimit, Diagrams, Restricted
+from triage._errors import PackError
 from triage._models import Changes
 from triage._pack import UNKNOWN, Pack
 
@@ -223,6 +224,22 @@ class Analysis:
             return self.diagrams.evaluate(root, self._value_of(case)) is True, ()
         restricted = self.restrict(self.recommended[route], case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
+
+
+def build_analysis(pack: Pack) -> Analysis:
+    """The pack's Analysis, or a PackError naming the bound when its diagrams grow past it."""
+    try:
+        return Analysis(pack)
+    except DiagramLimit as error:
+        raise too_large(str(pack.path), error) from None
+
+
+def too_large(path: str, error: DiagramLimit) -> PackError:
+    """The PackError of the pack at `path` whose decision diagrams grow past their bound."""
+    return PackError(
+        f"the pack's conditions need {error} (the analysis bound); simplify the conditions",
+        file=path,
+    )
 
 
 def _add(note: str, notes: Hashable, holds: Hashable) -> Hashable:

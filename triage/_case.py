@@ -5,16 +5,87 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn, TypeAlias
+
+from pydantic import BaseModel, ConfigDict
 
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
+from triage._models import without_examples
 from triage._pack import UNKNOWN, Pack
 
-Case = dict[str, str]
-"""fact id -> answer, for every fact of the pack (unknown explicit, never missing)."""
+Answer: TypeAlias = str | bool | None
+"""One answer: the pack's word ('yes', 'no', 'unknown', ...); JSON true/false/null mean yes/no/unknown."""
+Answers: TypeAlias = Mapping[str, Answer]
+"""The question: fact id -> answer. A fact left out is unknown."""
 
 MAX_INPUT_BYTES = 1 << 20
 _WORDS = {True: "yes", False: "no", None: UNKNOWN}
+_MAKE = object()  # only make_case holds it: a Case is always a validated one
+
+
+class Case(dict[str, str]):
+    """A validated case: fact id -> answer for every fact of one pack (unknown explicit, never
+    missing), each answer one the fact allows. Only `make_case` (or `Advisor.case`) builds one,
+    and it cannot be changed afterwards; `pack_sha256` names the pack it was validated against.
+
+    >>> import triage
+    >>> case = triage.Advisor().case({"complex": "yes"})
+    >>> case["complex"], case["multiagency"]
+    ('yes', 'unknown')
+    >>> case["complex"] = "maybe"
+    Traceback (most recent call last):
+    ...
+    TypeError: a Case cannot be changed: validate new answers with make_case
+    """
+
+    __slots__ = ("pack_sha256",)
+
+    def __init__(self, answers: Mapping[str, str], *, pack_sha256: str, token: object = None) -> None:
+        if token is not _MAKE:
+            raise TypeError("a Case is built by make_case(answers, pack), which validates it")
+        super().__init__(answers)
+        self.pack_sha256 = pack_sha256
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a Case cannot be changed: validate new answers with make_case")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle rebuild it as validated, unchanged
+        return _rebuild, (dict(self), self.pack_sha256)
+
+
+def _rebuild(answers: dict[str, str], pack_sha256: str) -> Case:
+    return Case(answers, pack_sha256=pack_sha256, token=_MAKE)
+
+
+class InputModel(BaseModel):
+    """The base of a pack's input model: the answers as a pydantic model, one optional field per
+    fact (`Advisor.input_model`; its JSON Schema is `triage schema input`). `triage.assess` and
+    the Advisor's methods take an instance wherever they take answers.
+
+    >>> import triage
+    >>> advisor = triage.Advisor()
+    >>> answers = advisor.input_model(immediate_danger="yes")
+    >>> isinstance(answers, triage.InputModel), answers.answers()
+    (True, {'immediate_danger': 'yes'})
+    >>> advisor.assess(answers).primary_route
+    'emergency_response'
+    """
+
+    # defer_build: this base is never validated itself (each pack's subclass is), and building it
+    # on import would start pydantic's plugin lookup (importlib.metadata) on every command's start.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=without_examples, defer_build=True
+    )
+
+    def answers(self) -> dict[str, Answer]:
+        """The answers given (fact id -> answer), leaving out the facts not given."""
+        given: dict[str, Answer] = {}
+        for fact in sorted(self.model_fields_set, key=list(type(self).model_fields).index):
+            given[fact] = getattr(self, fact)
+        return given
 
 
 def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -32,12 +103,21 @@ def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
         value = value.strip()
     raise InputError(
         f"fact '{fact}': {describe(value)} is not an answer (use {', '.join(allowed)})",
+        code="bad_answer",
         field=fact,
     )
 
 
-def make_case(answers: Any, pack: Pack) -> Case:
-    """Validate answers (fact id -> answer) against the pack. A fact left out is unknown."""
+def make_case(answers: Answers | InputModel | Any, pack: Pack) -> Case:
+    """Validate answers (fact id -> answer, or the pack's input model) against the pack: the only
+    way to build a `Case`. A fact left out is unknown.
+
+    A Case validated against this pack is taken as it is; any other mapping is validated.
+    """
+    if isinstance(answers, Case) and answers.pack_sha256 == pack.sha256:
+        return answers
+    if isinstance(answers, InputModel):
+        answers = answers.answers()
     if not isinstance(answers, Mapping):
         raise InputError(f"the answers must be a JSON object of fact ids to answers, not {describe(answers)}")
     domains = pack.domains
@@ -50,9 +130,9 @@ def make_case(answers: Any, pack: Pack) -> Case:
         if not isinstance(fact, str) or fact not in pack.fact:
             hint = did_you_mean(fact, pack.fact) if isinstance(fact, str) and len(fact) < 200 else ""
             field = fact if isinstance(fact, str) and is_id(fact) else None
-            raise InputError(f"unknown fact {describe_key(fact)}{hint}", field=field)
+            raise InputError(f"unknown fact {describe_key(fact)}{hint}", code="unknown_fact", field=field)
         case[fact] = answer_word(fact, value, pack.fact[fact].answers)
-    return case
+    return Case(case, pack_sha256=pack.sha256, token=_MAKE)
 
 
 def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -> Any:
@@ -68,6 +148,14 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
     """
     if len(text) > MAX_INPUT_BYTES:
         raise InputError(f"{source}: larger than {MAX_INPUT_BYTES // 1024} KiB")
+    if isinstance(text, bytes):  # UTF-8 only, as for a file: json.loads would also take UTF-16
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: not UTF-8 text") from None
+    text = text.removeprefix("\ufeff")  # the byte-order mark some Windows editors write
+    if "\x00" in text:  # never in JSON text: UTF-16 or UTF-32 read as UTF-8
+        raise InputError(f"{source}: not UTF-8 text")
     twice: list[tuple[str, dict[str, Any]]] = []  # (a key given twice, its object), innermost first
 
     def collect(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -81,7 +169,8 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
         data = json.loads(text, object_pairs_hook=collect)
     except json.JSONDecodeError as error:
         raise InputError(
-            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            line=error.lineno,
         ) from None
     except (UnicodeDecodeError, RecursionError) as error:
         raise InputError(f"{source}: unreadable JSON ({type(error).__name__})") from None
@@ -91,11 +180,14 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
         key, where = twice[-1]  # the top-level object is parsed last; its keys matter most
         if where is data:
             raise InputError(
-                f"{source}: {keys} {describe_key(key)} is given twice", field=key if is_id(key) else None
+                f"{source}: {keys} {describe_key(key)} is given twice",
+                code="given_twice",
+                field=key if is_id(key) else None,
             )
         key = twice[0][0]
         raise InputError(
             f"{source}: key {describe_key(key)} is given twice (in a nested object)",
+            code="given_twice",
             field=key if is_id(key) else None,
         )
     return data
@@ -131,6 +223,8 @@ def parse_assignments(items: Iterable[str], pack: Pack, *, option: str = "--fact
     for item in items:
         fact, answer = parse_assignment(item, pack)
         if fact in answers:
-            raise InputError(f"fact {describe_key(fact)} is given twice (option {option})", field=fact)
+            raise InputError(
+                f"fact {describe_key(fact)} is given twice (option {option})", code="given_twice", field=fact
+            )
         answers[fact] = answer
     return answers

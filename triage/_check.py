@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, Field, computed_field
 
-from triage._analysis import Analysis
+from triage._analysis import Analysis, too_large
 from triage._conditions import And, Normal, Test
+from triage._diagram import DiagramLimit
+from triage._engine import make_matcher
 from triage._errors import PackError
+from triage._models import FROZEN
 from triage._pack import Pack, RuleSpec, load_pack, rule_facts
 
 Severity = Literal["error", "warning"]
@@ -33,8 +36,6 @@ Kind = Literal[
     "unread_fact",
 ]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
 
 class Finding(BaseModel):
     """One problem found in a pack: what it is about, why, and an example case when that helps.
@@ -47,7 +48,7 @@ class Finding(BaseModel):
     'error: the pack does not load: no-such-pack: not a folder'
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     severity: Severity
     kind: Kind
     rule: str | None = None
@@ -83,7 +84,7 @@ class CheckReport(BaseModel):
     ('moray-rcd 1.1.0', 36, True, [])
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     path: str
     pack: str | None = Field(description="'id version' of the pack, or None when it did not load.")
     rules: int
@@ -124,14 +125,22 @@ def check_pack(pack: Pack | str | Path) -> CheckReport:
     >>> triage.check_pack(triage.default_pack_path()).ok
     True
     """
-    if not isinstance(pack, Pack):
-        try:
+    path = str(pack.path if isinstance(pack, Pack) else pack)
+    try:
+        if not isinstance(pack, Pack):
             pack = load_pack(pack)
-        except PackError as error:
-            return CheckReport(path=str(pack), pack=None, rules=0, findings=[_load_finding(error)])
-    findings = list(_Checker(pack).findings())
+        make_matcher(pack)  # everything `assess` would refuse: the engine's limits too (code 108)
+        findings = list(_Checker(pack).findings())
+    except DiagramLimit as error:
+        return _not_loading(path, too_large(path, error))
+    except PackError as error:
+        return _not_loading(path, error)
     findings.sort(key=lambda finding: finding.severity != "error")
     return CheckReport(path=str(pack.path), pack=pack.label, rules=len(pack.rules), findings=findings)
+
+
+def _not_loading(path: str, error: PackError) -> CheckReport:
+    return CheckReport(path=path, pack=None, rules=0, findings=[_load_finding(error)])
 
 
 def _load_finding(error: PackError) -> Finding:

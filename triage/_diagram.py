@@ -15,6 +15,18 @@ from types import MappingProxyType
 from typing import Any
 
 _TERMINAL = -1
+MAX_DIAGRAM_NODES = 20_000
+"""The most nodes one store may hold. Some conditions within every other bound of a pack (98 rules
+`x_i and y_i` with the x facts ordered before the y facts) give diagrams that double with every
+rule; the bound refuses them in well under a second instead of growing without end."""
+MAX_DIAGRAM_STEPS = 4 * MAX_DIAGRAM_NODES
+"""The most distinct if-then-else steps one store may take: the analysis's work, and so its time,
+is bounded by counting steps rather than reading the clock, so a pack passes or fails the same
+on every machine."""
+
+
+class DiagramLimit(Exception):
+    """The diagrams grew past MAX_DIAGRAM_NODES nodes or MAX_DIAGRAM_STEPS steps."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,8 @@ class Diagrams:
         return node
 
     def _new(self, var: int, kids: tuple[int, ...], value: Hashable) -> int:
+        if len(self._var) >= MAX_DIAGRAM_NODES:
+            raise DiagramLimit(f"more than {MAX_DIAGRAM_NODES:,} decision-diagram nodes")
         self._var.append(var)
         self._kids.append(kids)
         self._value.append(value)
@@ -145,6 +159,8 @@ class Diagrams:
             for value in range(self.arity[var])
         )
         result = self.node(var, kids)
+        if len(self._ite) >= MAX_DIAGRAM_STEPS:
+            raise DiagramLimit(f"more than {MAX_DIAGRAM_STEPS:,} decision-diagram steps")
         self._ite[key] = result
         return result
 

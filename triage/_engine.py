@@ -20,11 +20,13 @@ measured, and how this module avoids it:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -137,25 +139,57 @@ def compile_ruleset(pack: Pack, rules: Collection[str] | None = None) -> dict[st
     return ruleset
 
 
+RULESET_CACHE_SIZE = 16
+"""How many compiled rulesets are kept for reuse beyond those in use."""
+
+
+class _Ruleset:
+    """A durable_rules ruleset and the lock that serialises every call into it (the C core has
+    none). Deleted when nothing refers to it any more."""
+
+    def __init__(self, definition: str) -> None:
+        self.lock = threading.Lock()
+        self.handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
+        weakref.finalize(self, _durable.delete_ruleset, self.handle)
+
+
+_rulesets: OrderedDict[str, _Ruleset] = OrderedDict()
+_rulesets_lock = threading.Lock()
+
+
+def _compiled(definition: str) -> _Ruleset:
+    """The ruleset of a definition, reused while it is in use or among the last few compiled:
+    durable_rules keeps about 0.5 MB of every ruleset even after deleting it, so loading the same
+    pack again and again (`triage.assess(answers, pack=path)`) must not compile it again."""
+    key = hashlib.sha256(definition.encode()).hexdigest()
+    with _rulesets_lock:
+        found = _rulesets.get(key)
+        if found is None:
+            found = _rulesets[key] = _Ruleset(definition)
+            if len(_rulesets) > RULESET_CACHE_SIZE:
+                _rulesets.popitem(last=False)
+        else:
+            _rulesets.move_to_end(key)
+        return found
+
+
 class DurableMatcher:
-    """Evaluates a pack's rules (or those named in `rules`) in durable_rules. One ruleset per
-    instance; calls serialised."""
+    """Evaluates a pack's rules (or those named in `rules`) in durable_rules. Matchers of the
+    same rules share one ruleset; calls into it are serialised."""
 
     name = "durable_rules"
 
     def __init__(self, pack: Pack, rules: Collection[str] | None = None) -> None:
         if _durable is None:
             raise TriageError(f"durable_rules cannot be imported: {IMPORT_ERROR}")
-        self._lock = threading.Lock()
         ruleset = compile_ruleset(pack, rules)
-        definition = json.dumps(ruleset, ensure_ascii=True, sort_keys=True)
         try:
-            self._handle = _durable.create_ruleset(f"triage_{next(_names)}", definition)
+            self._ruleset = _compiled(json.dumps(ruleset, ensure_ascii=True, sort_keys=True))
         except _durable.error as error:  # e.g. code 108: more than 257 rules with one condition
             raise PackError(
                 f"the rules engine cannot compile the pack ({error})", file=str(pack.path)
             ) from None
-        weakref.finalize(self, _durable.delete_ruleset, self._handle)
+        self._lock, self._handle = self._ruleset.lock, self._ruleset.handle
         self._rules = frozenset(ruleset)
         # The JSON of every (fact, answer) pair the pack allows, so that encoding a case is a join
         # (json.dumps of a whole case takes a third of the engine's own matching time).

@@ -1,4 +1,19 @@
-"""The error tree: every problem the library reports is a TriageError with a one-line message."""
+"""The error tree: every problem the library reports is a TriageError with a one-line message.
+
+Each error has a `code` a program can read, and where known the `field` (a fact id or a place in
+a pack), the `file` and the `line`. The codes (the command line prints them in its JSON errors):
+
+- `bad_input` (exit 2): input that cannot be read: a file, JSON, a size limit, an unknown rule or
+  route id;
+- `unknown_fact`, `bad_answer`, `given_twice` (exit 2): answers that are not the pack's;
+- `bad_pack` (exit 3): a rule pack that does not load;
+- `cannot_run` (exit 3): a rule pack that loads but that the rules engine cannot run;
+- `cannot_listen` (exit 2): `triage serve` cannot listen on the host and port asked for;
+- `cannot_write` (exit 4): an answer that cannot be written (a full disk, stdout closed or full).
+
+The command line adds `usage` (exit 2: a bad flag, option or argument) and `interrupted` (130 for
+Ctrl-C, 129 for SIGHUP, 143 for SIGTERM); a broken pipe exits 141 quietly.
+"""
 
 from __future__ import annotations
 
@@ -17,23 +32,51 @@ class TriageError(Exception):
     unknown fact 'complx' (did you mean 'complex'?)
     """
 
+    default_code = "cannot_run"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.field = field
+        self.file = file
+        self.line = line
+
 
 class InputError(TriageError):
     """A question (answers) that cannot be assessed: unknown fact id, bad answer, malformed JSON.
 
-    `field` names the offending fact id or location when there is one.
+    `field` names the offending fact id or location when there is one; `code` says what kind of
+    problem it is.
 
     >>> import triage
     >>> try:
     ...     triage.assess({"complex": "maybe"})
     ... except triage.InputError as error:
-    ...     print(error.field, "|", error)
-    complex | fact 'complex': 'maybe' is not an answer (use yes, no, unknown)
+    ...     print(error.code, error.field, "|", error)
+    bad_answer complex | fact 'complex': 'maybe' is not an answer (use yes, no, unknown)
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    default_code = "bad_input"
+
+
+class OutputError(TriageError):
+    """An answer that cannot be written: a full disk, a file size limit, a closed output. Nothing
+    half-written is left behind (`run_batch` writes a file whole or not at all).
+
+    >>> import triage
+    >>> issubclass(triage.OutputError, triage.TriageError)  # the CLI exits 4, not 2, for it
+    True
+    """
+
+    default_code = "cannot_write"
 
 
 class PackError(TriageError):
@@ -49,6 +92,8 @@ class PackError(TriageError):
     no-such-folder | no-such-folder: not a folder
     """
 
+    default_code = "bad_pack"
+
     def __init__(
         self,
         message: str,
@@ -56,12 +101,11 @@ class PackError(TriageError):
         file: str | None = None,
         rule: str | None = None,
         field: str | None = None,
+        line: int | None = None,
     ) -> None:
         where = ": ".join(part for part in (file, f"rule '{rule}'" if rule else None, field) if part)
-        super().__init__(f"{where}: {message}" if where else message)
-        self.file = file
+        super().__init__(f"{where}: {message}" if where else message, field=field, file=file, line=line)
         self.rule = rule
-        self.field = field
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

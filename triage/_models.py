@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+
+def without_examples(schema: dict[str, Any]) -> None:
+    """Keep a model's docstring examples (doctests, for Python readers) out of its JSON Schema
+    description, which FastAPI and other tools show to the users of an API."""
+    description = schema.get("description")
+    if isinstance(description, str):
+        schema["description"] = description.split("\n\n>>>")[0]
+
+
 # defer_build: the library builds these answers itself (see _advisor) and the command line writes
 # them with `plain_data`, so pydantic's validators and its plugin lookup stay off the start path.
-_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True, json_schema_extra=without_examples)
 
 Effect = Literal["recommend", "rule_out", "advice"]
 RcdStatusValue = Literal["recommended", "possible", "not_recommended"]
 Changes = Literal["primary_route", "focus_route", "next_steps"]
 
 
+class Contact(BaseModel):
+    """Someone to contact about a route, as the pack names them ('' where the pack has nothing).
+
+    >>> import triage
+    >>> contact = triage.assess({"immediate_danger": "yes"}).routes[0].contacts[0]
+    >>> contact.name, contact.phone
+    ('Police or ambulance: 999', '999')
+    """
+
+    model_config = FROZEN
+    name: str
+    role: str = Field(description="What to contact them for.")
+    email: str = Field(description="An email address, or ''.")
+    phone: str = Field(description="A telephone number, or ''.")
+    url: str = Field(description="A web address, or ''.")
+    as_of: str = Field(description="When the source named them (e.g. '2023-07'), or 'unknown'.")
+
+
 class RouteAdvice(BaseModel):
-    """A recommended route: what to do, whom to contact, and the rules that recommend it.
+    """A recommended route: what it is for, what to do, whom to contact, and the rules behind it.
 
     >>> import triage
     >>> route = triage.assess({"immediate_danger": "yes"}).routes[0]
@@ -24,11 +51,13 @@ class RouteAdvice(BaseModel):
     ('emergency_response', ['er_immediate_danger'])
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     id: str
     title: str
+    safety: bool = Field(description="A safety route: act on it now, before anything else.")
+    guidance: str = Field(description="What the route is for and when it fits, in plain words.")
     next_steps: list[str]
-    contacts: list[str]
+    contacts: list[Contact]
     rules: list[str] = Field(description="Ids of the rules that recommend it (empty for the default route).")
 
 
@@ -41,8 +70,9 @@ class RuledOut(BaseModel):
     ('reflective_case_discussion', 'rcd_out_single_agency')
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     route: str
+    title: str = Field(description="The title of the route ruled out.")
     rule: str
     reason: str
 
@@ -57,9 +87,42 @@ class RcdStatus(BaseModel):
     'not_recommended'
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     status: RcdStatusValue
     reasons: list[str]
+
+
+class FocusStatus(BaseModel):
+    """Whether the pack's focus route fits, and why (`rcd` says the same, for Moray's RCD).
+
+    `status` is 'recommended', 'possible' (depends on answers not yet known) or 'not_recommended'.
+
+    >>> import triage
+    >>> focus = triage.assess({"multiagency": "no"}).focus
+    >>> focus.route, focus.status
+    ('reflective_case_discussion', 'not_recommended')
+    """
+
+    model_config = FROZEN
+    route: str = Field(description="The pack's focus route (the route the pack is about).")
+    title: str
+    status: RcdStatusValue
+    reasons: list[str]
+
+
+class GivenAnswer(BaseModel):
+    """A fact of the pack with its question and the answer it has in the case.
+
+    >>> import triage
+    >>> given = triage.assess({"immediate_danger": "yes"}).answers[0]
+    >>> given.fact, given.answer
+    ('immediate_danger', 'yes')
+    """
+
+    model_config = FROZEN
+    fact: str
+    question: str
+    answer: str = Field(description="The answer ('unknown' for a fact left out).")
 
 
 class OpenQuestion(BaseModel):
@@ -74,7 +137,7 @@ class OpenQuestion(BaseModel):
     ('immediate_danger', 'primary_route')
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     fact: str
     question: str
     changes: Changes = Field(description="What its answer could change (the questions are ordered by it).")
@@ -89,12 +152,13 @@ class FiredRule(BaseModel):
     ('er_immediate_danger', 'recommend', {'immediate_danger': 'yes'})
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     id: str
     effect: Effect
     route: str | None
     facts: dict[str, str]
     source: str
+    reason: str = Field(description="Why the rule says what it says, in plain words.")
 
 
 class Advice(BaseModel):
@@ -106,7 +170,7 @@ class Advice(BaseModel):
     ['advice_child_died']
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     text: str
     rule: str
 
@@ -122,8 +186,9 @@ class Audit(BaseModel):
     ('moray-rcd', 'yes', 'unknown')
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     pack: str
+    pack_title: str = Field(description="The question the pack answers.")
     pack_version: str
     pack_sha256: str
     engine: str
@@ -146,11 +211,15 @@ class Recommendation(BaseModel):
     'professional_disagreement'
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     primary_route: str = Field(description="The most urgent recommended route (always one).")
     routes: list[RouteAdvice] = Field(description="Every recommended route, most urgent first.")
     ruled_out: list[RuledOut]
-    rcd: RcdStatus
+    focus: FocusStatus = Field(description="Whether the pack's focus route fits, and why.")
+    rcd: RcdStatus = Field(
+        description="The same as `focus` without the route: an alias kept for compatibility (the Moray "
+        "pack's focus route is the Reflective Case Discussion); new code reads `focus`."
+    )
     provisional: bool = Field(
         description="True when some answers to the unknown facts would give another primary route."
     )
@@ -160,5 +229,8 @@ class Recommendation(BaseModel):
     )
     fired_rules: list[FiredRule]
     advice: list[Advice]
+    answers: list[GivenAnswer] = Field(
+        description="Every fact of the pack in its order, with its question and answer (unknown included)."
+    )
     notice: str
     audit: Audit

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
 from triage._conditions import depth as condition_depth
-from triage._errors import InputError, PackError, describe_key, did_you_mean
+from triage._errors import InputError, PackError, describe, describe_key, did_you_mean
 
 UNKNOWN = "unknown"
 BINARY = ("yes", "no", UNKNOWN)
@@ -40,6 +40,7 @@ MAX_LEAVES_PER_RULE = 64
 MAX_DEPTH = 8
 MAX_ENGINE_BRANCHES = 480
 MAX_ANSWERS = 16
+MAX_STRING_CHARS = 10_000  # the longest text in the Moray pack is 337 characters
 
 # defer_build: see _conditions.
 _STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
@@ -69,6 +70,9 @@ class Contact(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     for_: str = Field(alias="for", min_length=1)
+    email: str = ""
+    phone: str = ""
+    url: str = ""
     source: str
     as_of: str = Field(min_length=1)
 
@@ -89,7 +93,7 @@ class RouteSpec(BaseModel):
 
     model_config = _STRICT
     id: str = Id
-    priority: int = Field(ge=1, le=1000, description="1 is the most urgent.")
+    priority: int = Field(ge=1, le=1000, strict=True, description="1 is the most urgent.")
     safety: bool = False
     title: str = Field(min_length=1)
     guidance: str = Field(min_length=1)
@@ -209,11 +213,6 @@ class Pack:
         dated = "" if source.date == "unknown" else f" ({source.date})"
         return f"{source.title}{dated}, {ref.section}"
 
-    def contact_line(self, contact_id: str) -> str:
-        contact = self.contacts[contact_id]
-        dated = "" if contact.as_of == "unknown" else f" (as of {contact.as_of})"
-        return f"{contact.name} - {contact.for_}{dated}"
-
     @property
     def label(self) -> str:
         return f"{self.id} {self.version}"
@@ -223,34 +222,69 @@ class Pack:
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Safe YAML that keeps yes/no/on/off as words (YAML 1.2 booleans only)."""
+    """Plain YAML 1.2 data only: text, whole and decimal numbers, true/false, null, lists and
+    mappings. yes/no/on/off stay words, 1:0 and 1_0 stay text (YAML 1.1 made them numbers), and
+    anything that could blow up or mislead is refused where it is read, with its line: an alias
+    of any kind (alias bombs), a key given twice (YAML would keep the last one silently), a text
+    longer than MAX_STRING_CHARS, and the tags that build other kinds (!!binary, !!timestamp,
+    !!set, ...; tags that would run code are unknown to a safe loader)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:  # a node built before is an alias's second use
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed", node.start_mark
+            )
+        return super().construct_object(node, deep)
+
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        if len(node.value) > MAX_STRING_CHARS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a text longer than {MAX_STRING_CHARS:,} characters", node.start_mark
+            )
+        return super().construct_scalar(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if (key.tag, key.value) in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {describe_key(key.value)} is given twice", key.start_mark
+                    )
+                seen.add((key.tag, key.value))
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
+    def refuse_tag(self, node: yaml.Node) -> NoReturn:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")[:64]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the YAML tag {tag} is not allowed", node.start_mark
+        )
+
+    def construct_decimal(self, node: yaml.ScalarNode) -> int:
+        return int(self.construct_scalar(node), 10)
+
+    def construct_real(self, node: yaml.ScalarNode) -> float:
+        return float(self.construct_scalar(node))
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _refuse_shared_nodes(data: Any, file: str) -> None:
-    # Aliases make shared nodes; refusing them stops alias bombs (billion laughs) before any
-    # walk over the data can blow up. Each container is visited once.
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (dict, list)):
-            if id(node) in seen:
-                raise PackError("YAML aliases (*name) are not allowed in a pack", file=file)
-            seen.add(id(node))
-            stack.extend(node.values() if isinstance(node, dict) else node)
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("int", r"^[-+]?[0-9]+$", list("-+0123456789")),
+    ("float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", list("-+.0123456789")),
+):
+    _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_real)
+for _tag in ("binary", "timestamp", "set", "omap", "pairs", "merge", "value"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.refuse_tag)
+_Loader.add_multi_constructor(None, lambda loader, _suffix, node: loader.refuse_tag(node))
 
 
 def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
-    """Plain YAML data from a file, or a PackError naming the file. Refuses oversized files."""
+    """Plain YAML data from a file, or a PackError naming the file (and line). Refuses oversized
+    files and everything `_Loader` refuses."""
     name = str(path)
     try:
         with path.open("rb") as handle:
@@ -261,24 +295,36 @@ def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
         raise PackError(f"larger than {limit // 1024} KiB", file=name)
     try:
         text = raw.decode("utf-8")
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except UnicodeDecodeError:
         raise PackError("not UTF-8 text", file=name) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.reader.ReaderError as error:  # a control character: say which, and where
+        line = text.count("\n", 0, error.position) + 1
+        raise PackError(
+            f"line {line}: control character U+{error.character:04X} is not allowed", file=name
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise PackError(f"{where}malformed YAML: {error.problem or error}", file=name) from None
+        problem = " ".join(str(error.problem or error).split())
+        if not isinstance(error, yaml.constructor.ConstructorError):  # refused, not malformed
+            problem = f"malformed YAML: {problem}"
+        raise PackError(
+            f"{where}{problem}", file=name, line=None if mark is None else mark.line + 1
+        ) from None
     except yaml.YAMLError as error:
-        raise PackError(f"malformed YAML: {error}", file=name) from None
-    _refuse_shared_nodes(data, name)
-    return data
+        raise PackError(f"malformed YAML: {' '.join(str(error).split())}", file=name) from None
 
 
 def pack_files(folder: Path) -> list[Path]:
     """The YAML files of a pack folder, in name order (its scenarios/ folder is not part of it)."""
     if not folder.is_dir():
         raise PackError("not a folder", file=str(folder))
-    files = sorted(path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError as error:  # e.g. a folder that may not be listed
+        raise PackError(f"cannot read: {error.strerror or error}", file=str(folder)) from None
     if not files:
         raise PackError("no .yaml files in the pack folder", file=str(folder))
     if len(files) > MAX_FILES:
@@ -328,6 +374,13 @@ def load_pack(path: str | Path) -> Pack:
     return pack
 
 
+_KIND_WORDS = {
+    "string_type": "must be text (put it in quotes)",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+}
+
+
 def _pack_validation_error(
     error: ValidationError, merged: Mapping[str, Any], origin: Mapping[str, str]
 ) -> PackError:
@@ -351,7 +404,9 @@ def _pack_validation_error(
         for index, part in enumerate(loc)
         if part != "leaf" and not (index + 1 < len(loc) and loc[index + 1] == part)
     )
-    message = first["msg"].replace("Value error, ", "")
+    kind = _KIND_WORDS.get(first["type"])
+    # A YAML number where text belongs (version: 0.1), or true for a number: say what is wanted.
+    message = f"{kind}, not {describe(first['input'])}" if kind else first["msg"].replace("Value error, ", "")
     where = f"{key}.{field}" if field and key not in ("rules",) else (field or key)
     return PackError(
         message, file=origin.get(str(first["loc"][0]) if first["loc"] else "", None), rule=rule, field=where
@@ -464,6 +519,9 @@ def _check_rule(pack: Pack, rule: RuleSpec, file: str | None) -> None:
         route = getattr(rule, field)
         if route is not None and route not in pack.route:
             fail(f"unknown route '{route}'{did_you_mean(route, pack.route)}", field)
+    if rule.effect == "rule_out" and rule.route in pack.route and pack.route[rule.route].safety:
+        # Safety first is a promise of the product: no answer may take a safety route away.
+        fail(f"safety route '{rule.route}' cannot be ruled out", "route")
     if rule.route == pack.default_route:
         fail(f"'{pack.default_route}' is the default route: it applies when no other does", "route")
     if rule.source.document not in pack.sources:

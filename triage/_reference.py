@@ -6,9 +6,8 @@ matches on every case they generate. The analysis and the fallback engine use it
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
-from triage._case import Case
 from triage._conditions import predicate
 from triage._pack import Pack
 
@@ -26,6 +25,7 @@ class ReferenceMatcher:
             if rules is None or rule_id in rules
         )
 
-    def matches(self, case: Case) -> frozenset[str]:
-        """The ids of the rules whose condition holds for the case."""
+    def matches(self, case: Mapping[str, str]) -> frozenset[str]:
+        """The ids of the rules whose condition holds for a full assignment of the pack's facts
+        (a validated Case, or one the reasoning tools build from it)."""
         return frozenset(rule_id for rule_id, holds in self._predicates if holds(case))

@@ -6,31 +6,29 @@ import platform
 from collections.abc import Callable, Collection, Iterator
 
 from triage._advisor import Advisor
-from triage._errors import TriageError
 from triage._models import Recommendation
-from triage._pack import Pack
-from triage._text import STATUS_WORDS, WIDTH, one_line, wrap
+from triage._text import STATUS_WORDS, WIDTH, contact_line, one_line, wrap
 from triage._version import __version__
 
 
-def _check_pack(rec: Recommendation, pack: Pack) -> None:
-    """Refuse to render a Recommendation with a pack other than the one that produced it."""
-    audit = rec.audit
-    if audit.pack_sha256 != pack.sha256:
-        raise TriageError(
-            f"the advice was made with rule pack {audit.pack} {audit.pack_version} "
-            f"(sha256 {audit.pack_sha256[:12]}), not with rule pack {pack.id} {pack.version} "
-            f"(sha256 {pack.sha256[:12]}): render it with the pack that made it"
-        )
+def _reasons(rec: Recommendation) -> dict[str, str]:
+    """The reason of every rule that took effect, by rule id."""
+    return {rule.id: rule.reason for rule in rec.fired_rules}
 
 
-def _focus_reasons_not_shown(rec: Recommendation, pack: Pack) -> tuple[list[str], str]:
+def _note_route(rec: Recommendation) -> dict[str, str | None]:
+    """The route each advice note belongs to (None for a note on any route), by rule id."""
+    return {rule.id: rule.route for rule in rec.fired_rules if rule.effect == "advice"}
+
+
+def _focus_reasons_not_shown(rec: Recommendation) -> tuple[list[str], str]:
     """The focus route's status reasons not already given under the routes or the rule-outs (say
     each reason once), and a pointer to the reasons above when some were."""
-    shown = {pack.rule[rule].reason for route in rec.routes for rule in route.rules}
+    reason = _reasons(rec)
+    shown = {reason[rule] for route in rec.routes for rule in route.rules}
     shown.update(out.reason for out in rec.ruled_out)
-    reasons = [reason for reason in rec.rcd.reasons if reason not in shown]
-    return reasons, " (see the reasons above)" if len(reasons) < len(rec.rcd.reasons) else ""
+    reasons = [text for text in rec.focus.reasons if text not in shown]
+    return reasons, " (see the reasons above)" if len(reasons) < len(rec.focus.reasons) else ""
 
 
 FIRST_STEPS = 3
@@ -43,7 +41,7 @@ CHANGES_WORDS = {
 """What an open question could change (`OpenQuestion.changes`), in words."""
 
 
-def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
+def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     """The Recommendation as text, wrapped to `width` columns, never inside a word.
 
     The first screen (24 lines of 80 columns) holds what a practitioner acts on: the primary route
@@ -51,24 +49,22 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
     route and the first open question. Then the reasons with their sources, the rest of the steps
     and contacts, the other notes, the other routes, all open questions and the versions. A safety
     route's answer is short: what to do now, and the focus route (RCD) in one line.
-    This is what `triage assess` prints.
+    This is what `triage assess` prints. It needs nothing but the Recommendation.
 
     >>> import triage
-    >>> pack = triage.load_pack(triage.default_pack_path())
-    >>> text = render_text(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
+    >>> text = render_text(triage.assess({"immediate_danger": "yes"}))
     >>> print(text.splitlines()[1])
     Primary route: Emergency response - call 999 now [emergency_response]
     """
-    _check_pack(rec, pack)
 
     def para(text: str, indent: str = "  ", bullet: str = "") -> str:
         return wrap(text, indent=indent, bullet=bullet, width=width)
 
-    primary = pack.route[rec.primary_route]
-    first = rec.routes[0]
+    primary = first = rec.routes[0]
     safety = primary.safety
-    focus = pack.route[pack.focus_route]
-    own = [note for note in rec.advice if pack.rule[note.rule].requires_route == primary.id]
+    focus = rec.focus
+    note_route = _note_route(rec)
+    own = [note for note in rec.advice if note_route[note.rule] == primary.id]
     shown_steps = first.next_steps if safety else first.next_steps[:FIRST_STEPS]
     lines = ["ADVICE TO DISCUSS, NOT A DECISION"]
     lines.append(para(f"Primary route: {primary.title} [{primary.id}]", indent=""))
@@ -77,7 +73,7 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
     lines.append(para(primary.guidance))
     lines += ["", "Do now:" if safety else "First steps:"]
     lines.extend(para(step, bullet=f"{n}. ") for n, step in enumerate(shown_steps, 1))
-    lines.extend(para(contact, bullet="Contact: ") for contact in first.contacts[:1])
+    lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[:1])
     notes = [para(note.text, bullet="Note: ") for note in own]
     if safety:  # what to do now comes before any question
         lines.extend(notes)
@@ -91,16 +87,16 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
             para("Open questions: none (no answer still unknown could change this advice).", indent="")
         )
     if safety:
-        lines.extend(para(contact, bullet="Contact: ") for contact in first.contacts[1:])
+        lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
     else:
         lines.extend(notes)
 
     why = [rule for rule in rec.fired_rules if rule.id in first.rules]
-    reasons = [f"{pack.rule[rule.id].reason} [rule {rule.id}; source: {rule.source}]" for rule in why]
+    reasons = [f"{rule.reason} [rule {rule.id}; source: {rule.source}]" for rule in why]
     if safety:
         # What to do now, and nothing about the other routes beyond their names.
         status = (
-            "recommended, after this" if rec.rcd.status == "recommended" else "not now: act on this first"
+            "recommended, after this" if rec.focus.status == "recommended" else "not now: act on this first"
         )
         lines.append(para(f"{focus.title}: {status}.", indent=""))
         lines.extend(para(reason, indent="", bullet="Why: ") for reason in reasons)
@@ -112,7 +108,7 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
         lines.extend(para(reason, bullet="- ") for reason in reasons)
         if not reasons:
             lines.append(para("No rule recommends another route for these answers.", bullet="- "))
-        lines.extend(_details(rec, pack, para))
+        lines.extend(_details(rec, para))
     if len(rec.questions) > 1:
         lines += ["", f"All open questions ({len(rec.questions)}), in the order to ask them:"]
         lines.extend(
@@ -136,7 +132,7 @@ def render_text(rec: Recommendation, pack: Pack, width: int = WIDTH) -> str:
     return "\n".join(lines)
 
 
-def _details(rec: Recommendation, pack: Pack, para: Callable[..., str]) -> Iterator[str]:
+def _details(rec: Recommendation, para: Callable[..., str]) -> Iterator[str]:
     """What follows the reasons of a route that is not a safety route: the rest of its steps and
     contacts, the other notes, the other routes, the rule-outs and the focus route's status."""
     first = rec.routes[0]
@@ -144,8 +140,9 @@ def _details(rec: Recommendation, pack: Pack, para: Callable[..., str]) -> Itera
     if more_steps or first.contacts[1:]:
         yield from ("", "More next steps and contacts:")
         yield from (para(step, bullet=f"{n}. ") for n, step in enumerate(more_steps, FIRST_STEPS + 1))
-        yield from (para(contact, bullet="Contact: ") for contact in first.contacts[1:])
-    others = [note for note in rec.advice if pack.rule[note.rule].requires_route != rec.primary_route]
+        yield from (para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
+    note_route, reason = _note_route(rec), _reasons(rec)
+    others = [note for note in rec.advice if note_route[note.rule] != rec.primary_route]
     if others:
         yield from ("", "Other notes:")
         yield from (para(f"{note.text} [rule {note.rule}]", bullet="- ") for note in others)
@@ -155,22 +152,20 @@ def _details(rec: Recommendation, pack: Pack, para: Callable[..., str]) -> Itera
             yield para(f"{route.title} [{route.id}]", bullet="* ")
             yield from (para(step, indent="    ", bullet="- ") for step in route.next_steps)
             yield from (
-                para(f"Why: {pack.rule[rule_id].reason} [rule {rule_id}]", indent="    ")
-                for rule_id in route.rules
+                para(f"Why: {reason[rule_id]} [rule {rule_id}]", indent="    ") for rule_id in route.rules
             )
     if rec.ruled_out:
         yield from ("", "Ruled out:")
         yield from (
-            para(f"{pack.route[out.route].title}: {out.reason} [rule {out.rule}]", bullet="- ")
-            for out in rec.ruled_out
+            para(f"{out.title}: {out.reason} [rule {out.rule}]", bullet="- ") for out in rec.ruled_out
         )
-    reasons, above = _focus_reasons_not_shown(rec, pack)
+    reasons, above = _focus_reasons_not_shown(rec)
     yield ""
-    yield para(f"{pack.route[pack.focus_route].title}: {STATUS_WORDS[rec.rcd.status]}{above}", indent="")
+    yield para(f"{rec.focus.title}: {STATUS_WORDS[rec.focus.status]}{above}", indent="")
     yield from (para(reason, bullet="- ") for reason in reasons)
 
 
-def render_markdown(rec: Recommendation, pack: Pack, answered: Collection[str] = ()) -> str:
+def render_markdown(rec: Recommendation, answered: Collection[str] = ()) -> str:
     """The Recommendation as a short Markdown record to paste into a case file.
 
     It holds the question asked, the answers given (known and not known apart), the advice with
@@ -179,29 +174,28 @@ def render_markdown(rec: Recommendation, pack: Pack, answered: Collection[str] =
     Facts in `answered` (an interview's answers) answered unknown are listed in words as 'not sure'.
 
     >>> import triage
-    >>> pack = triage.load_pack(triage.default_pack_path())
-    >>> record = render_markdown(triage.assess({"immediate_danger": "yes"}, pack=pack), pack)
+    >>> record = render_markdown(triage.assess({"immediate_danger": "yes"}))
     >>> print(record.splitlines()[0])
     # Route advice for a case: advice to discuss, not a decision
     >>> "urgent medical care, now? **yes** (`immediate_danger`)" in record
     True
     """
-    _check_pack(rec, pack)
     audit = rec.audit
-    primary = pack.route[rec.primary_route]
+    primary = rec.routes[0]
+    question = {given.fact: given.question for given in rec.answers}
     known = [
         (fact, answer if answer != "unknown" else "not sure")
         for fact, answer in audit.facts.items()
         if answer != "unknown" or fact in answered
     ]
     unknown = [fact for fact, answer in audit.facts.items() if answer == "unknown" and fact not in answered]
-    focus, status = pack.route[pack.focus_route].title, STATUS_WORDS[rec.rcd.status]
+    focus, status = rec.focus.title, STATUS_WORDS[rec.focus.status]
     lines = [
         "# Route advice for a case: advice to discuss, not a decision",
         "",
         f"> {one_line(rec.notice)}",
         "",
-        f"- **Question asked:** {pack.title}",
+        f"- **Question asked:** {audit.pack_title}",
         f"- **Primary route:** {primary.title} (`{primary.id}`)"
         + (" - provisional: answers not yet known could change it." if rec.provisional else ""),
         f"- **{focus}:** {status}",
@@ -209,7 +203,7 @@ def render_markdown(rec: Recommendation, pack: Pack, answered: Collection[str] =
         f"## Answers given ({len(known)} of {len(audit.facts)} questions answered)",
         "",
     ]
-    lines.extend(f"- {one_line(pack.fact[fact].question)} **{answer}** (`{fact}`)" for fact, answer in known)
+    lines.extend(f"- {one_line(question[fact])} **{answer}** (`{fact}`)" for fact, answer in known)
     if not known:
         lines.append("- None: every answer is unknown.")
     if unknown:
@@ -217,19 +211,18 @@ def render_markdown(rec: Recommendation, pack: Pack, answered: Collection[str] =
         lines += ["", f"Not known ({len(unknown)}): {names}."]
 
     lines += ["", "## Advice"]
-    sources = {rule.id: rule.source for rule in rec.fired_rules}
+    sources, reasons = {rule.id: rule.source for rule in rec.fired_rules}, _reasons(rec)
     for rank, route in enumerate(rec.routes, 1):
-        spec = pack.route[route.id]
         label = "primary route" if rank == 1 else "also applies, less urgent"
-        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", one_line(spec.guidance), ""]
+        lines += ["", f"### {rank}. {route.title} (`{route.id}`, {label})", "", one_line(route.guidance), ""]
         lines += ["**Next steps:**", ""]
         lines.extend(f"{n}. {one_line(step)}" for n, step in enumerate(route.next_steps, 1))
         if route.contacts:
             lines += ["", "**Contacts:**", ""]
-            lines.extend(f"- {contact}" for contact in route.contacts)
+            lines.extend(f"- {contact_line(contact)}" for contact in route.contacts)
         lines += ["", "**Why:**", ""]
         lines.extend(
-            f"- {one_line(pack.rule[rule_id].reason)} Source: {sources[rule_id]} (rule `{rule_id}`)"
+            f"- {one_line(reasons[rule_id])} Source: {sources[rule_id]} (rule `{rule_id}`)"
             for rule_id in route.rules
         )
         if not route.rules:
@@ -238,14 +231,13 @@ def render_markdown(rec: Recommendation, pack: Pack, answered: Collection[str] =
     if rec.ruled_out:
         lines += ["", "### Ruled out", ""]
         lines.extend(
-            f"- {pack.route[out.route].title}: {one_line(out.reason)} Source: {sources[out.rule]} "
-            f"(rule `{out.rule}`)"
+            f"- {out.title}: {one_line(out.reason)} Source: {sources[out.rule]} (rule `{out.rule}`)"
             for out in rec.ruled_out
         )
-    reasons, above = _focus_reasons_not_shown(rec, pack)
+    reasons_left, above = _focus_reasons_not_shown(rec)
     lines += ["", f"### {focus}: {status}{above}"]
-    if reasons:
-        lines += ["", *(f"- {one_line(reason)}" for reason in reasons)]
+    if reasons_left:
+        lines += ["", *(f"- {one_line(reason)}" for reason in reasons_left)]
     if rec.advice:
         lines += ["", "### Notes", ""]
         lines.extend(f"- {one_line(note.text)} (rule `{note.rule}`)" for note in rec.advice)

@@ -5,11 +5,9 @@ Pydantic models like `Recommendation`; their JSON (`model_dump(mode="json")`) is
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from triage._models import Recommendation, RuledOut
-
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+from triage._models import FROZEN, GivenAnswer, Recommendation, RuledOut
 
 
 class Question(BaseModel):
@@ -21,7 +19,7 @@ class Question(BaseModel):
     ('immediate_danger', True, ('yes', 'no', 'unknown'))
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     fact: str
     text: str = Field(description="The question, as put to the practitioner.")
     help: str = Field(description="Help on answering it ('' when there is none).")
@@ -40,7 +38,7 @@ class Changes(BaseModel):
     (True, ['emergency_response'], ['er_immediate_danger'])
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     primary_route: bool = Field(description="Whether the primary route changed.")
     routes_added: list[str] = Field(description="Routes recommended after but not before, most urgent first.")
     routes_removed: list[str] = Field(
@@ -61,7 +59,7 @@ class WhatIf(BaseModel):
     ('child_protection_referral', 'emergency_response')
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     before: Recommendation
     after: Recommendation
     changed: Changes
@@ -76,9 +74,10 @@ class Alternative(BaseModel):
     ({'immediate_danger': 'yes'}, 'emergency_response')
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     set: dict[str, str] = Field(description="Fact id -> the new answer, in the pack's fact order.")
     primary_route: str = Field(description="The primary route after the change.")
+    title: str = Field(description="The title of that route.")
 
 
 class Alternatives(BaseModel):
@@ -95,9 +94,16 @@ class Alternatives(BaseModel):
     [(1, 'emergency_response'), (2, 'no_additional_route')]
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     primary_route: str = Field(description="The primary route for the answers as given.")
+    title: str = Field(description="The title of that route.")
     alternatives: list[Alternative]
+    max_changes: int = Field(description="The most facts a change was allowed to set.")
+    answers: list[GivenAnswer] = Field(
+        description="The answers as given: every fact of the pack in its order, with its question."
+    )
+    pack_title: str = Field(description="The question the pack answers.")
+    notice: str
 
 
 class FailedTest(BaseModel):
@@ -109,7 +115,7 @@ class FailedTest(BaseModel):
     FailedTest(fact='agency_not_responding', needed=['yes'], given='no')
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     fact: str
     needed: list[str] = Field(description="Answers that would satisfy this part, in the fact's order.")
     given: str
@@ -124,7 +130,7 @@ class RuleCheck(BaseModel):
     ('er_immediate_danger', True, [])
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     rule: str
     reason: str
     fired: bool
@@ -140,11 +146,12 @@ class WhyNot(BaseModel):
     (False, True, ['professional_disagreement', 'agency_not_responding'])
     """
 
-    model_config = _FROZEN
+    model_config = FROZEN
     route: str
     title: str
     recommended: bool
     primary_route: str
+    primary_title: str = Field(description="The title of the primary route.")
     rules: list[RuleCheck] = Field(description="Every rule that can recommend the route.")
     ruled_out_by: list[RuledOut] = Field(description="Rules that ruled the route out for this case.")
     could_be_recommended: bool = Field(
@@ -152,3 +159,4 @@ class WhyNot(BaseModel):
     )
     depends_on: list[str] = Field(description="Unknown facts on which that depends, in the pack's order.")
     explanation: list[str] = Field(description="The same, in plain words.")
+    notice: str

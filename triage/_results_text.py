@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Mapping
 
 from triage._models import Recommendation
-from triage._pack import Pack
 from triage._results import Alternatives, WhatIf, WhyNot
 from triage._text import STATUS_WORDS, WIDTH, answer_change, wrap
 
@@ -24,41 +22,48 @@ def _row(*cells: str) -> list[str]:
     ]
 
 
-def _titles(pack: Pack, routes: list[str]) -> str:
-    return "; ".join(pack.route[route].title for route in routes) or "-"
+def _titles(titles: list[str]) -> str:
+    return "; ".join(titles) or "-"
 
 
-def _column(rec: Recommendation, pack: Pack) -> list[str]:
+def _column(rec: Recommendation) -> list[str]:
     count = len(rec.questions)
     return [
-        pack.route[rec.primary_route].title,
-        _titles(pack, [route.id for route in rec.routes[1:]]),
-        _titles(pack, list(dict.fromkeys(out.route for out in rec.ruled_out))),
-        STATUS_WORDS[rec.rcd.status],
+        rec.routes[0].title,
+        _titles([route.title for route in rec.routes[1:]]),
+        _titles(list(dict.fromkeys(out.title for out in rec.ruled_out))),
+        STATUS_WORDS[rec.focus.status],
         "yes" if rec.provisional else "no",
         f"{count} question{'' if count == 1 else 's'}" if count else "none",
     ]
 
 
-def _rule_change(pack: Pack, rule_id: str, *, now: bool) -> str:
-    rule = pack.rule[rule_id]
+def _rule_change(rec: Recommendation, rule_id: str, *, now: bool) -> str:
+    """A rule that took effect in `rec` (now) or no longer does (`rec` is the advice before)."""
+    rule = next(rule for rule in rec.fired_rules if rule.id == rule_id)
     if rule.effect == "rule_out":
-        title = pack.route[rule.route or ""].title
+        title = next(out.title for out in rec.ruled_out if out.rule == rule_id)
         head = f"Now rules out {title}" if now else f"No longer rules out {title}"
         return f"{head}: {rule.reason} [rule {rule.id}]"
     if rule.effect == "advice":
-        return f"{'New note' if now else 'Note dropped'}: {rule.text} [rule {rule.id}]"
+        text = next(note.text for note in rec.advice if note.rule == rule_id)
+        return f"{'New note' if now else 'Note dropped'}: {text} [rule {rule.id}]"
     return f"{'Now applies' if now else 'No longer applies'}: {rule.reason} [rule {rule.id}]"
 
 
-def render_what_if(result: WhatIf, pack: Pack) -> str:
+def _route_titles(*recs: Recommendation) -> dict[str, str]:
+    return {route.id: route.title for rec in recs for route in rec.routes}
+
+
+def render_what_if(result: WhatIf) -> str:
     """Before and after side by side, then what changed and why."""
     before, after, changed = result.before, result.after, result.changed
-    lines = [f"WHAT IF - advice to discuss, not a decision ({pack.title})", "", "Changed answers:"]
+    title = after.audit.pack_title
+    lines = [f"WHAT IF - advice to discuss, not a decision ({title})", "", "Changed answers:"]
     edits = [
-        answer_change(pack, fact, answer, after.audit.facts[fact])
-        for fact, answer in before.audit.facts.items()
-        if after.audit.facts[fact] != answer
+        answer_change(old.question, old.fact, old.answer, new.answer)
+        for old, new in zip(before.answers, after.answers, strict=True)
+        if old.answer != new.answer
     ]
     lines.extend(wrap(edit) for edit in edits or ["none (the answers are the same)"])
     lines.append("")
@@ -66,41 +71,43 @@ def render_what_if(result: WhatIf, pack: Pack) -> str:
         "Primary route",
         "Also recommended",
         "Ruled out",
-        pack.route[pack.focus_route].title,
+        after.focus.title,
         "Provisional",
         "Open questions",
     ]
     lines.extend(_row("", "BEFORE", "AFTER"))
-    for label, old, new in zip(labels, _column(before, pack), _column(after, pack), strict=True):
+    for label, old, new in zip(labels, _column(before), _column(after), strict=True):
         lines.extend(_row(label, old, new))
     lines.append("")
     lines.append("What changed:")
     said: list[str] = []
+    titles = _route_titles(before, after)
     if changed.primary_route:
         said.append(
-            f"The primary route changes from {pack.route[before.primary_route].title} "
-            f"to {pack.route[after.primary_route].title}."
+            f"The primary route changes from {titles[before.primary_route]} to {titles[after.primary_route]}."
         )
     else:
-        said.append(f"The primary route stays {pack.route[after.primary_route].title}.")
+        said.append(f"The primary route stays {titles[after.primary_route]}.")
     if changed.routes_added:
-        said.append(f"Now recommended: {_titles(pack, changed.routes_added)}.")
+        said.append(f"Now recommended: {_titles([titles[route] for route in changed.routes_added])}.")
     if changed.routes_removed:
-        said.append(f"No longer recommended: {_titles(pack, changed.routes_removed)}.")
-    said.extend(_rule_change(pack, rule, now=True) for rule in changed.rules_fired)
-    said.extend(_rule_change(pack, rule, now=False) for rule in changed.rules_unfired)
+        said.append(f"No longer recommended: {_titles([titles[route] for route in changed.routes_removed])}.")
+    said.extend(_rule_change(after, rule, now=True) for rule in changed.rules_fired)
+    said.extend(_rule_change(before, rule, now=False) for rule in changed.rules_unfired)
     lines.extend(wrap(text) for text in said)
     lines.append("")
     lines.append(textwrap.fill(after.notice, width=WIDTH))
     return "\n".join(lines)
 
 
-def render_alternatives(result: Alternatives, pack: Pack, case: Mapping[str, str], max_changes: int) -> str:
+def render_alternatives(result: Alternatives) -> str:
     """The smallest changes of answers that would give another primary route, numbered."""
+    max_changes = result.max_changes
+    given = {answer.fact: answer for answer in result.answers}
     lines = [
-        f"WHAT WOULD CHANGE THE ADVICE - advice to discuss, not a decision ({pack.title})",
+        f"WHAT WOULD CHANGE THE ADVICE - advice to discuss, not a decision ({result.pack_title})",
         "",
-        f"Primary route now: {pack.route[result.primary_route].title}  [{result.primary_route}]",
+        f"Primary route now: {result.title}  [{result.primary_route}]",
         "",
     ]
     if not result.alternatives:
@@ -112,26 +119,28 @@ def render_alternatives(result: Alternatives, pack: Pack, case: Mapping[str, str
         )
     for number, alternative in enumerate(result.alternatives, 1):
         under = "  " + " " * len(f"{number}. ")
-        changes = [answer_change(pack, fact, case[fact], answer) for fact, answer in alternative.set.items()]
+        changes = [
+            answer_change(given[fact].question, fact, given[fact].answer, answer)
+            for fact, answer in alternative.set.items()
+        ]
         lines.append(wrap(changes[0], bullet=f"{number}. "))
         lines.extend(wrap(f"and: {change}", indent=under, bullet="") for change in changes[1:])
         route = alternative.primary_route
-        lines.append(wrap(f"=> {pack.route[route].title}  [{route}]", indent=under, bullet=""))
+        lines.append(wrap(f"=> {alternative.title}  [{route}]", indent=under, bullet=""))
     lines.append("")
-    lines.append(textwrap.fill(pack.notice, width=WIDTH))
+    lines.append(textwrap.fill(result.notice, width=WIDTH))
     return "\n".join(lines)
 
 
-def render_why_not(result: WhyNot, pack: Pack) -> str:
+def render_why_not(result: WhyNot) -> str:
     """Why a route is (not) recommended, in plain words."""
     verdict = "RECOMMENDED" if result.recommended else "NOT RECOMMENDED"
-    primary = pack.route[result.primary_route]
     lines = [
         f"WHY (NOT): {result.title}  [{result.route}] - {verdict}",
-        f"Primary route for these answers: {primary.title}  [{primary.id}]",
+        f"Primary route for these answers: {result.primary_title}  [{result.primary_route}]",
         "",
     ]
     lines.extend(wrap(text) for text in result.explanation)
     lines.append("")
-    lines.append(textwrap.fill(pack.notice, width=WIDTH))
+    lines.append(textwrap.fill(result.notice, width=WIDTH))
     return "\n".join(lines)

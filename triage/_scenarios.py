@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_fie
 from triage._advisor import Advisor, default_advisor
 from triage._case import MAX_INPUT_BYTES, Case, parse_json
 from triage._errors import InputError, PackError, TriageError, describe_key, did_you_mean
-from triage._models import Recommendation
+from triage._models import Recommendation, without_examples
 from triage._pack import read_yaml
 
 SUFFIXES = (".json", ".yaml", ".yml")
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", json_schema_extra=without_examples)
 
 
 class Expect(BaseModel):
@@ -59,7 +59,7 @@ class ScenarioResult(BaseModel):
     (True, [])
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=without_examples)
     file: str
     name: str
     passed: bool
@@ -75,7 +75,7 @@ class ScenarioReport(BaseModel):
     (0, True)
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=without_examples)
     results: list[ScenarioResult]
 
     @computed_field  # type: ignore[prop-decorator]
@@ -131,6 +131,8 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():  # a FIFO or a device: reading it could block or never end
+            raise InputError(f"{path}: not a regular file or folder")
         else:
             raise InputError(f"{path}: no such file or folder")
     return files

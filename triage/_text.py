@@ -12,6 +12,7 @@ from triage._pack import Pack
 
 if TYPE_CHECKING:
     from triage._conditions import Test  # a name pytest would try to collect from the doctests
+    from triage._models import Contact
 
 WIDTH = 80
 """The line width of text for people when the terminal's is not known (80 columns)."""
@@ -82,6 +83,16 @@ def questions(pack: Pack, facts: Iterable[str]) -> str:
     return " ".join(one_line(pack.fact[fact].question) for fact in facts)
 
 
-def answer_change(pack: Pack, fact: str, old: str, new: str) -> str:
+def answer_change(question: str, fact: str, old: str, new: str) -> str:
     """A changed answer, with the question: "Is the case complex? no -> yes [complex]"."""
-    return f"{one_line(pack.fact[fact].question)} {old} -> {new} [{fact}]"
+    return f"{one_line(question)} {old} -> {new} [{fact}]"
+
+
+def contact_line(contact: Contact) -> str:
+    """A contact in one line: "Name (details not in the name) - what for (as of date)"."""
+    details = [
+        item for item in (contact.phone, contact.email, contact.url) if item and item not in contact.name
+    ]
+    named = f"{contact.name} ({', '.join(details)})" if details else contact.name
+    dated = "" if contact.as_of == "unknown" else f" (as of {contact.as_of})"
+    return f"{named} - {contact.role}{dated}"

@@ -23,7 +23,7 @@ def what_if(advisor: Advisor, answers: Any, changes: Mapping[str, Any]) -> WhatI
     case = advisor.case(answers)
     changed = advisor.case(changes)
     before = advisor.recommend(case)
-    after = advisor.recommend({**case, **{fact: changed[fact] for fact in changes}})
+    after = advisor.recommend(advisor.case({**case, **{fact: changed[fact] for fact in changes}}))
     pack = advisor.pack
     routes_before = [route.id for route in before.routes]
     routes_after = [route.id for route in after.routes]
@@ -67,9 +67,17 @@ def alternatives(advisor: Advisor, answers: Any, max_changes: int = DEFAULT_CHAN
             continue  # a part of it already changes the primary route: not minimal
         route = primary(change)
         if route != now:
-            found.append(Alternative(set=change, primary_route=route))
+            found.append(Alternative(set=change, primary_route=route, title=pack.route[route].title))
     found.sort(key=lambda alternative: (len(alternative.set), pack.urgency[alternative.primary_route]))
-    return Alternatives(primary_route=now, alternatives=found)
+    return Alternatives(
+        primary_route=now,
+        title=pack.route[now].title,
+        alternatives=found,
+        max_changes=max_changes,
+        answers=advisor.given_answers(case),
+        pack_title=pack.title,
+        notice=pack.notice,
+    )
 
 
 def _changes(advisor: Advisor, case: Case, max_changes: int) -> Iterator[dict[str, str]]:

@@ -84,9 +84,11 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
         title=title,
         recommended=recommended,
         primary_route=rec.primary_route,
+        primary_title=rec.routes[0].title,
         rules=checks,
         ruled_out_by=ruled_out,
         could_be_recommended=could,
         depends_on=list(depends_on),
         explanation=explanation,
+        notice=rec.notice,
     )

@@ -16,7 +16,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage._advisor import Advisor
 from triage._errors import InputError, TriageError
-from triage._schema import _without_examples as without_examples
 from triage._version import __version__
 from triage.web._api import DOCUMENTED, api_router
 from triage.web._body import RequestError
@@ -159,7 +158,8 @@ def create_app(advisor: Advisor | None = None, *, max_body_bytes: int = 64 * 102
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[model.__name__] = schema
-            app.openapi_schema = without_examples(document)
+            # The models keep their docstrings' examples out of their schemas themselves.
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -83,7 +83,7 @@ def answer_page(request: Request, interview: Interview) -> HTMLResponse:
         rec=rec,
         answers=interview.answers,
         given=given(interview, rec),
-        record=render_markdown(rec, interview.advisor.pack),
+        record=render_markdown(rec),
         more=interview.next_question() is not None,
         focus_short=short_name(interview.advisor.pack.route[interview.advisor.pack.focus_route].title),
     )

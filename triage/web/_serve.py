@@ -34,7 +34,7 @@ def serve(
         sock = socket.create_server((host, port), family=family)
     except (OSError, OverflowError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a usable address"
-        raise TriageError(f"cannot listen on {host} port {port}: {reason}") from None
+        raise TriageError(f"cannot listen on {host} port {port}: {reason}", code="cannot_listen") from None
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     pack = advisor.pack
