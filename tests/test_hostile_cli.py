@@ -270,7 +270,8 @@ def test_an_overlong_ask_reply_answers_no_question() -> None:
     # `no`, 1 MiB of spaces, `yes`: one reply, refused; never two answers.
     result = run("ask", "--json", stdin=b"no" + b" " * (1 << 20) + b"yes\n")
     assert result.returncode == 2 and result.stdout == b""
-    assert result.stderr.decode().endswith("triage: error: stdin: a reply longer than 1024 KiB\n")
+    error = json.loads(result.stderr.decode().splitlines()[-1])["error"]
+    assert (error["code"], error["message"]) == ("bad_input", "stdin: a reply longer than 1024 KiB")
 
 
 @pytest.mark.parametrize(
@@ -294,5 +295,10 @@ def test_batch_and_assess_accept_and_refuse_the_same_encodings(
         assert first["primary_route"] == json.loads(assessed.stdout)["primary_route"]
     else:
         assert assessed.returncode == 2 and batched.returncode == 1
-        assert one_line(assessed.stderr) == f"triage: error: {source}: not UTF-8 text"
-        assert first == {"line": 1, "error": "the line: not UTF-8 text"}
+        error = json.loads(one_line(assessed.stderr))["error"]
+        assert (error["code"], error["message"], error["file"]) == (
+            "bad_input",
+            f"{source}: not UTF-8 text",
+            str(source),
+        )
+        assert first == {"line": 1, "error": "the line: not UTF-8 text", "code": "bad_input", "field": None}

@@ -239,9 +239,13 @@ def test_serve_command_binds_loopback_and_says_it_stores_nothing() -> None:
         assert url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
             assert json.load(response) == {"status": "ok"}
+        # The lines after the first may already sit in the pipe's reader: read them from it, as
+        # communicate() reads the pipe beneath it and would not see them.
+        assert process.stdout is not None
+        said = process.stdout.readline()
         process.terminate()
         out, err = process.communicate(timeout=10)
-    assert "stores nothing" in out
+    assert "stores nothing" in said + out
     assert re.search(r"GET /healthz 200 \d+\.\dms", err)
     assert "Traceback" not in err
 
