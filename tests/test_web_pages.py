@@ -129,3 +129,27 @@ def test_back_asks_the_last_question_again_with_its_answer_selected(client: Test
     assert re.search(r'value="unknown" checked', html)
     assert hidden_answers(html) == given[:1]
     assert "Question 2;" in html
+
+
+@pytest.mark.parametrize(
+    "route", ["emergency_response", "child_protection_referral", "multiagency_escalation"]
+)
+def test_contacts_name_each_detail_once_and_only_known_dates(client: TestClient, route: str) -> None:
+    facts = {
+        "emergency_response": {"immediate_danger": "yes"},
+        "child_protection_referral": {"immediate_danger": "no", "unreported_harm_concern": "yes"},
+        "multiagency_escalation": {
+            "immediate_danger": "no",
+            "unreported_harm_concern": "no",
+            "professional_disagreement": "yes",
+        },
+    }[route]
+    _, html = walk(client, facts)
+    assert f'data-primary-route="{route}"' in html
+    contacts = re.search(r"<h2[^>]*>Contacts</h2>(.*?)</ul>", html, re.S)
+    assert contacts is not None
+    for item in re.findall(r"<li>(.*?)</li>", contacts.group(1), re.S):
+        text = re.sub(r"<[^>]+>", "", item)
+        assert "as of unknown" not in text
+        for detail in ("mcpc@moray.gov.uk", "999"):
+            assert text.count(detail) <= 1, text
