@@ -131,11 +131,17 @@ class Analysis:
         """The primary routes the unknown facts could still lead to, and the open questions.
 
         Facts in `held` stay as answered even when unknown (see `restrict`)."""
-        restricted = self.restrict(self.primary, case, held)
-        primaries = frozenset(str(route) for route in restricted.outcomes)
-        decisive = self.rank_questions(restricted)
-        found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
         now = self.diagrams.evaluate(self.primary, self._value_of(case))
+        if self._settled(self.primary, case, held):
+            # No fact the primary diagram reads is open (every answered case): nothing can change
+            # the primary route, so no restriction is needed to know it.
+            primaries: frozenset[str] = frozenset((str(now),))
+            decisive: tuple[str, ...] = ()
+        else:
+            restricted = self.restrict(self.primary, case, held)
+            primaries = frozenset(str(route) for route in restricted.outcomes)
+            decisive = self.rank_questions(restricted)
+        found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
         if now not in self.safety_routes or not primaries <= self.safety_routes:
             # Not a settled safety route: the questions that could still change whether the focus
             # route applies, then those that change the primary route's own advice.
@@ -150,6 +156,10 @@ class Analysis:
                 seen.update(more)
         return Outlook(primaries=primaries, questions=tuple(found))
 
+    def _settled(self, root: int, case: Case, held: Collection[str]) -> bool:
+        """Whether every fact the diagram `root` reads is answered (or held) in the case."""
+        return all(case[fact] != UNKNOWN or fact in held for fact in self._support_of(root))
+
     def _support_of(self, root: int) -> tuple[str, ...]:
         """The facts the diagram `root` reads (memoised: diagrams never change)."""
         support = self._support.get(root)
@@ -160,8 +170,7 @@ class Analysis:
     def _open_facts(self, root: int, case: Case, held: Collection[str]) -> list[str]:
         """The unknown facts the diagram `root` still depends on, in the pack's order (no
         restriction needed when none of the facts it reads is open: the usual case)."""
-        support = self._support_of(root)
-        if all(case[fact] != UNKNOWN or fact in held for fact in support):
+        if self._settled(root, case, held):
             return []
         return [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
 
@@ -180,11 +189,19 @@ class Analysis:
         return found
 
     def _rank(self, restricted: Restricted) -> tuple[str, ...]:
+        # Every variable left decides some reachable route, so once one reachable route is left,
+        # the variables not yet ranked all decide it: no diagram of it is needed.
         urgency: dict[int, int] = {}
-        for rank, route in enumerate(self.pack.routes):
-            if route.id in restricted.outcomes:
-                for var in restricted.deciding(route.id):
-                    urgency.setdefault(var, rank)
+        left = set(restricted.variables)
+        reachable = [
+            (rank, route.id) for rank, route in enumerate(self.pack.routes) if route.id in restricted.outcomes
+        ]
+        for index, (rank, route) in enumerate(reachable):
+            deciding = left if index == len(reachable) - 1 else left.intersection(restricted.deciding(route))
+            urgency.update(dict.fromkeys(deciding, rank))
+            left -= deciding
+            if not left:
+                break
         facts = self.pack.facts
         return tuple(
             self.facts[var]
@@ -194,7 +211,10 @@ class Analysis:
     def could_apply(self, route: str, case: Case) -> tuple[bool, tuple[str, ...]]:
         """Whether some answers to the unknown facts put `route` among the case's routes, and the
         facts that matter."""
-        restricted = self.restrict(self.applies[route], case)
+        root = self.applies[route]
+        if self._settled(root, case, ()):
+            return self.diagrams.evaluate(root, self._value_of(case)) is True, ()
+        restricted = self.restrict(root, case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
 
 

@@ -74,7 +74,11 @@ class InputModel(BaseModel):
     'emergency_response'
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=without_examples)
+    # defer_build: this base is never validated itself (each pack's subclass is), and building it
+    # on import would start pydantic's plugin lookup (importlib.metadata) on every command's start.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=without_examples, defer_build=True
+    )
 
     def answers(self) -> dict[str, Answer]:
         """The answers given (fact id -> answer), leaving out the facts not given."""

@@ -27,6 +27,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,10 +75,13 @@ def durable_version() -> str | None:
         return "unknown version"
 
 
-def compile_ruleset(pack: Pack) -> dict[str, Any]:
-    """The durable_rules ruleset definition of a pack (rules that can never hold are left out)."""
+def compile_ruleset(pack: Pack, rules: Collection[str] | None = None) -> dict[str, Any]:
+    """The durable_rules ruleset definition of a pack, or of the rules of it named in `rules`
+    (rules that can never hold are left out)."""
     ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}
     for rule_id, normal in pack.normal.items():
+        if rules is not None and rule_id not in rules:
+            continue
         expression = engine_test(normal, pack.domains)
         if expression is False:
             continue
@@ -121,15 +125,15 @@ def _compiled(definition: str) -> _Ruleset:
 
 
 class DurableMatcher:
-    """Evaluates a pack's rules in durable_rules. Matchers of the same rules share one ruleset;
-    calls into it are serialised."""
+    """Evaluates a pack's rules (or those named in `rules`) in durable_rules. Matchers of the
+    same rules share one ruleset; calls into it are serialised."""
 
     name = "durable_rules"
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, rules: Collection[str] | None = None) -> None:
         if _durable is None:
             raise TriageError(f"durable_rules cannot be imported: {IMPORT_ERROR}")
-        ruleset = compile_ruleset(pack)
+        ruleset = compile_ruleset(pack, rules)
         try:
             self._ruleset = _compiled(json.dumps(ruleset, ensure_ascii=True, sort_keys=True))
         except _durable.error as error:  # e.g. code 108: more than 257 rules with one condition
@@ -187,8 +191,9 @@ class DurableMatcher:
         return frozenset(fired)
 
 
-def make_matcher(pack: Pack) -> Matcher:
-    """durable_rules where it can be imported; otherwise the reference evaluator (named so)."""
+def make_matcher(pack: Pack, rules: Collection[str] | None = None) -> Matcher:
+    """durable_rules where it can be imported; otherwise the reference evaluator (named so). With
+    `rules`, only the rules named there are matched."""
     if _durable is None:
-        return ReferenceMatcher(pack)
-    return DurableMatcher(pack)
+        return ReferenceMatcher(pack, rules)
+    return DurableMatcher(pack, rules)

@@ -17,7 +17,6 @@ Ctrl-C, 129 for SIGHUP, 143 for SIGTERM); a broken pipe exits 141 quietly.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 
@@ -111,6 +110,8 @@ class PackError(TriageError):
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or '' when none is close."""
+    import difflib  # here, not at the top: only a mistake needs it, and it is slow to import
+
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

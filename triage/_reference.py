@@ -6,19 +6,24 @@ matches on every case they generate. The analysis and the fallback engine use it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from triage._conditions import predicate
 from triage._pack import Pack
 
 
 class ReferenceMatcher:
-    """Evaluates each rule's condition with plain Python predicates. Thread-safe (no state)."""
+    """Evaluates each rule's condition (of those named in `rules`, if given) with plain Python
+    predicates. Thread-safe (no state)."""
 
     name = "reference"
 
-    def __init__(self, pack: Pack) -> None:
-        self._predicates = tuple((rule_id, predicate(normal)) for rule_id, normal in pack.normal.items())
+    def __init__(self, pack: Pack, rules: Collection[str] | None = None) -> None:
+        self._predicates = tuple(
+            (rule_id, predicate(normal))
+            for rule_id, normal in pack.normal.items()
+            if rules is None or rule_id in rules
+        )
 
     def matches(self, case: Mapping[str, str]) -> frozenset[str]:
         """The ids of the rules whose condition holds for a full assignment of the pack's facts

@@ -3,7 +3,6 @@ the focus route's status, and why a rule does not apply, said with the pack's qu
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -28,6 +27,8 @@ STATUS_WORDS = {
 
 def terminal_width() -> int:
     """The width to wrap to: the terminal's (or $COLUMNS), 80 when output is not a terminal."""
+    import shutil  # here, not at the top: JSON output never needs it, and it is slow to import
+
     return max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
 
 
