@@ -107,3 +107,22 @@ def test_a_safety_answer_says_nothing_about_rcd_beyond_one_line(advisor: triage.
     text = render_text(rec, width=80)
     assert sum("RCD" in line or "Reflective Case Discussion" in line for line in text.splitlines()) <= 2
     assert "Why (reasons and sources)" not in text and "Why:" in text
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=cases())
+def test_every_reason_and_note_in_a_full_answer_names_its_source(case: dict[str, str]) -> None:
+    # "Never omit the reasons and the sources" (DOMAIN.md): each rule the text shows, a reason of
+    # any route, a rule-out or a note, is shown with its source. A safety answer is short by
+    # design and gives the sources of its own route only (the JSON and the record give all).
+    rec = triage.assess(case)
+    text = " ".join(render_text(rec).split())
+    primary = rec.routes[0]
+    shown = {rule for route in rec.routes for rule in route.rules}
+    shown.update(out.rule for out in rec.ruled_out)
+    shown.update(note.rule for note in rec.advice)
+    for rule in rec.fired_rules:
+        if rule.id not in shown or (primary.safety and rule.id not in primary.rules):
+            continue
+        cited = " ".join(f"[rule {rule.id}; source: {rule.source}]".split())
+        assert cited in text, rule.id

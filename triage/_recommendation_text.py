@@ -16,6 +16,12 @@ def _reasons(rec: Recommendation) -> dict[str, str]:
     return {rule.id: rule.reason for rule in rec.fired_rules}
 
 
+def _cited(rec: Recommendation) -> dict[str, str]:
+    """ "[rule ID; source: SOURCE]" for every rule that took effect, by rule id: every reason and
+    note the text shows carries its source."""
+    return {rule.id: f"[rule {rule.id}; source: {rule.source}]" for rule in rec.fired_rules}
+
+
 def _note_route(rec: Recommendation) -> dict[str, str | None]:
     """The route each advice note belongs to (None for a note on any route), by rule id."""
     return {rule.id: rule.route for rule in rec.fired_rules if rule.effect == "advice"}
@@ -39,6 +45,12 @@ CHANGES_WORDS = {
     "next_steps": "could change the next steps",
 }
 """What an open question could change (`OpenQuestion.changes`), in words."""
+
+
+def _opening(text: str, words: int = 6) -> str:
+    """The first few words of a note, to name it beside its source."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
 
 
 def render_text(rec: Recommendation, width: int = WIDTH) -> str:
@@ -91,8 +103,11 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     else:
         lines.extend(notes)
 
+    cited = _cited(rec)
     why = [rule for rule in rec.fired_rules if rule.id in first.rules]
-    reasons = [f"{rule.reason} [rule {rule.id}; source: {rule.source}]" for rule in why]
+    reasons = [f"{rule.reason} {cited[rule.id]}" for rule in why]
+    if not safety:  # a safety answer stays short: its notes' sources are in the JSON and the record
+        reasons += [f"The note '{_opening(note.text)}' {cited[note.rule]}" for note in own]
     if safety:
         # What to do now, and nothing about the other routes beyond their names.
         status = (
@@ -100,7 +115,7 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
         )
         lines.append(para(f"{focus.title}: {status}.", indent=""))
         lines.extend(para(reason, indent="", bullet="Why: ") for reason in reasons)
-        if len(rec.routes) > 1:
+        if len(rec.routes) > 1:  # by id: a safety answer stays short
             names = ", ".join(route.id for route in rec.routes[1:])
             lines.append(para(f"{names}.", indent="", bullet="Also applies, after this: "))
     else:
@@ -141,23 +156,23 @@ def _details(rec: Recommendation, para: Callable[..., str]) -> Iterator[str]:
         yield from ("", "More next steps and contacts:")
         yield from (para(step, bullet=f"{n}. ") for n, step in enumerate(more_steps, FIRST_STEPS + 1))
         yield from (para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
-    note_route, reason = _note_route(rec), _reasons(rec)
+    note_route, reason, cited = _note_route(rec), _reasons(rec), _cited(rec)
     others = [note for note in rec.advice if note_route[note.rule] != rec.primary_route]
     if others:
         yield from ("", "Other notes:")
-        yield from (para(f"{note.text} [rule {note.rule}]", bullet="- ") for note in others)
+        yield from (para(f"{note.text} {cited[note.rule]}", bullet="- ") for note in others)
     if len(rec.routes) > 1:
         yield from ("", "Other routes that also apply (less urgent):")
         for route in rec.routes[1:]:
             yield para(f"{route.title} [{route.id}]", bullet="* ")
             yield from (para(step, indent="    ", bullet="- ") for step in route.next_steps)
             yield from (
-                para(f"Why: {reason[rule_id]} [rule {rule_id}]", indent="    ") for rule_id in route.rules
+                para(f"Why: {reason[rule_id]} {cited[rule_id]}", indent="    ") for rule_id in route.rules
             )
     if rec.ruled_out:
         yield from ("", "Ruled out:")
         yield from (
-            para(f"{out.title}: {out.reason} [rule {out.rule}]", bullet="- ") for out in rec.ruled_out
+            para(f"{out.title}: {out.reason} {cited[out.rule]}", bullet="- ") for out in rec.ruled_out
         )
     reasons, above = _focus_reasons_not_shown(rec)
     yield ""
