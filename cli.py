@@ -564,7 +564,10 @@ def read_reply(prompt: str) -> str | None:
         raise
     if not stdin().isatty():  # so a piped transcript reads like a typed one, without free text
         word = line.strip()
-        click.echo(word if re.fullmatch(r"[A-Za-z?]{0,12}", word) else f"({describe(word)})", err=True)
+        # Words up to 12 letters ("not sure" included) are replies, not free text.
+        click.echo(
+            word if re.fullmatch(r"[A-Za-z?]{0,12}|[Nn]ot [Ss]ure", word) else f"({describe(word)})", err=True
+        )
     return line
 
 

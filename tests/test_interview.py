@@ -324,6 +324,8 @@ def test_cli_ask_writes_the_case_record_with_the_answers_in_words(tmp_path: Path
     assert "now? **no** (`immediate_danger`)" in record
     assert "the response? **not sure** (`professional_disagreement`)" in record
     assert str(out) in result.stderr
+    # A piped transcript shows each reply as typed: "not sure" is a reply, not free text.
+    assert "not sure" in result.stderr and "(a text of" not in result.stderr
 
 
 def test_cli_ask_out_to_a_missing_folder_is_one_line_and_writes_nothing(tmp_path: Path) -> None:

@@ -87,8 +87,8 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     lines.extend(para(step, bullet=f"{n}. ") for n, step in enumerate(shown_steps, 1))
     lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[:1])
     notes = [para(note.text, bullet="Note: ") for note in own]
-    if safety:  # what to do now comes before any question
-        lines.extend(notes)
+    if safety:  # every contact is part of what to do now, and comes before any question
+        lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
     if rec.questions:
         question = rec.questions[0]
         lines.append(
@@ -98,10 +98,7 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
         lines.append(
             para("Open questions: none (no answer still unknown could change this advice).", indent="")
         )
-    if safety:
-        lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
-    else:
-        lines.extend(notes)
+    lines.extend(notes)
 
     cited = _cited(rec)
     why = [rule for rule in rec.fired_rules if rule.id in first.rules]
