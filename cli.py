@@ -290,6 +290,13 @@ def gather_answers(advisor: triage.Advisor, input_file: str | None, facts: tuple
     return answers
 
 
+def chosen_format(as_json: bool, output_format: str | None) -> str:
+    """The output format of --json / --format (text unless told), or a usage error when they disagree."""
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
+    return "json" if as_json else output_format or "text"
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -340,9 +347,7 @@ def assess(
     rules_dir: Path | None,
 ) -> None:
     """Assess a case: which route fits, and why."""
-    if as_json and output_format not in (None, "json"):
-        raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
-    output_format = "json" if as_json else output_format or "text"
+    output_format = chosen_format(as_json, output_format)
     advisor = advisor_for(rules_dir)
     rec = advisor.assess(gather_answers(advisor, input_file, facts))
     click.echo(render(rec, output_format))
@@ -431,7 +436,7 @@ def rules_check(ctx: click.Context, pack_dir: Path | None, as_json: bool, rules_
             click.echo(finding.line())
         click.echo(report.summary())
     if not report.ok:
-        ctx.exit(1)
+        ctx.exit(EXIT_FAILURES)
 
 
 @main.command("test")
@@ -456,7 +461,7 @@ def test_scenarios(
                     click.echo(f"  - {difference}")
         click.echo(report.summary())
     if report.failed:
-        ctx.exit(1)
+        ctx.exit(EXIT_FAILURES)
 
 
 @main.command()
@@ -480,7 +485,7 @@ def batch(ctx: click.Context, source: str, out: str | None, rules_dir: Path | No
         summary = triage.run_batch(source, target, advisor=advisor, progress=progress)
     if not summary.ok:
         click.echo(f"triage: {summary.bad} of {summary.lines} lines could not be assessed", err=True)
-        ctx.exit(1)
+        ctx.exit(EXIT_FAILURES)
 
 
 def file_size(source: str) -> int:
@@ -602,12 +607,10 @@ def ask(
     from triage._batch import _atomic_text
     from triage._interview import converse
 
-    if as_json and output_format not in (None, "json"):
-        raise click.UsageError(f"--json and --format {output_format} disagree: give one of them")
+    output_format = chosen_format(as_json, output_format)
     if input_file == "-":
         raise InputError("--input -: the interview reads its replies from stdin; give a file")
     stdin()  # closed: say so before the first question
-    output_format = "json" if as_json else output_format or "text"
     advisor = advisor_for(rules_dir)
     interview = triage.Interview(advisor, gather_answers(advisor, input_file, ()))
     rec = converse(interview, ask=read_reply, tell=lambda message: click.echo(message, err=True))

@@ -185,8 +185,9 @@ def zen_engine() -> tuple[Callable[[Case], str], Callable[[list[Case]], list[str
     """zen-engine: one case per `evaluate` call, and its own `evaluate_batch` call."""
     import zen
 
-    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"routes": zen_decision()}}})
-    decision = engine.create_decision(json.dumps(zen_decision()))
+    model = zen_decision()
+    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"routes": model}}})
+    decision = engine.create_decision(json.dumps(model))
 
     def primary(case: Case) -> str:
         return str(decision.evaluate(dict(case))["result"]["route"])

@@ -231,16 +231,17 @@ def has_command(script: Path, *words: str) -> bool:
 
 
 def byte_compile() -> None:
-    """Byte-compile triage and the installed cli.py, as installing a wheel does: an editable install
-    (or PYTHONDONTWRITEBYTECODE) would otherwise compile their sources on every start, which the
-    floor's installed packages never do."""
+    """Byte-compile triage (with the wheel's triage/_cli.py) and, in an editable install, the
+    checkout's cli.py beside it (as triage.__main__.load_cli finds it), as installing a wheel does:
+    an editable install (or PYTHONDONTWRITEBYTECODE) would otherwise compile their sources on every
+    start, which the floor's installed packages never do."""
     import compileall
-    import importlib.util
 
-    compileall.compile_dir(str(Path(triage.__file__).parent), quiet=1)
-    spec = importlib.util.find_spec("cli")
-    if spec is not None and spec.origin is not None:
-        compileall.compile_file(spec.origin, quiet=1)
+    package = Path(triage.__file__).resolve().parent
+    compileall.compile_dir(str(package), quiet=1)
+    checkout_cli = package.parent / "cli.py"
+    if checkout_cli.is_file():
+        compileall.compile_file(str(checkout_cli), quiet=1)
 
 
 def measure_cli(script: Path, settings: Settings, report: Report) -> None:

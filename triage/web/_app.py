@@ -39,6 +39,7 @@ SECURITY_HEADERS = [
     # Answers are about a child: no copy may stay in a browser's or a proxy's cache.
     (b"cache-control", b"no-store"),
 ]
+SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 
 ERROR_CODES = {
     400: "bad_request",
@@ -67,8 +68,7 @@ class SafeByDefault:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                names = {name for name, _ in SECURITY_HEADERS}
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_NAMES]
                 message["headers"] = headers + SECURITY_HEADERS
             await send(message)
 

@@ -85,16 +85,14 @@ def answer_page(request: Request, interview: Interview) -> HTMLResponse:
         given=given(interview, rec),
         record=render_markdown(rec),
         more=interview.next_question() is not None,
-        focus_short=short_name(interview.advisor.pack.route[interview.advisor.pack.focus_route].title),
+        focus_short=short_name(rec.focus.title),
     )
 
 
 def given(interview: Interview, rec: Recommendation) -> list[tuple[str, str, str]]:
     """The answers given, in the order given: (fact, question, answer in words)."""
-    pack = interview.advisor.pack
-    return [
-        (fact, pack.fact[fact].question, answer_word(rec.audit.facts[fact])) for fact in interview.answers
-    ]
+    by_fact = {given.fact: given for given in rec.answers}
+    return [(fact, by_fact[fact].question, answer_word(by_fact[fact].answer)) for fact in interview.answers]
 
 
 @page_router.get("/", response_class=HTMLResponse)
