@@ -124,9 +124,7 @@ class Advisor:
         """The rules that recommend or rule out a route, in a ruleset of their own (built on first
         use): advice rules never change the primary route, and without them durable_rules matches
         a case in about two thirds of the time."""
-        return make_matcher(
-            self.pack, frozenset(rule.id for rule in self.pack.rules if rule.effect != "advice")
-        )
+        return make_matcher(self.pack, self.route_rules.deciding)
 
     @cached_property
     def _analysis(self) -> Analysis:

@@ -35,11 +35,6 @@ class Outlook:
     change the primary route (safety first, then by urgency), then the focus route, then the
     primary route's own advice."""
 
-    @property
-    def decisive(self) -> tuple[str, ...]:
-        """The unknown facts whose answer could change the primary route, in asking order."""
-        return tuple(fact for fact, changes in self.questions if changes == "primary_route")
-
 
 class Analysis:
     """The compiled diagrams of one pack. Built once; read-only and thread-safe after that."""

@@ -248,7 +248,7 @@ class _Checker:
         elif (
             rule.effect == "advice"
             and rule.requires_route is not None
-            and d.conjoin(diagram, self.routes.applies(rule.requires_route)) == d.false
+            and d.conjoin(diagram, self.analysis.applies[rule.requires_route]) == d.false
         ):
             yield Finding(
                 severity="error",

@@ -103,8 +103,6 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     cited = _cited(rec)
     why = [rule for rule in rec.fired_rules if rule.id in first.rules]
     reasons = [f"{rule.reason} {cited[rule.id]}" for rule in why]
-    if not safety:  # a safety answer stays short: its notes' sources are in the JSON and the record
-        reasons += [f"The note '{_opening(note.text)}' {cited[note.rule]}" for note in own]
     if safety:
         # What to do now, and nothing about the other routes beyond their names.
         status = (
@@ -120,6 +118,11 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
         lines.extend(para(reason, bullet="- ") for reason in reasons)
         if not reasons:
             lines.append(para("No rule recommends another route for these answers.", bullet="- "))
+        # The notes shown above, with their sources (a safety answer stays short: the JSON and the
+        # record give those).
+        lines.extend(
+            para(f"The note '{_opening(note.text)}' {cited[note.rule]}", bullet="- ") for note in own
+        )
         lines.extend(_details(rec, para))
     if len(rec.questions) > 1:
         lines += ["", f"All open questions ({len(rec.questions)}), in the order to ask them:"]

@@ -112,6 +112,10 @@ class RouteRules:
             route.id: tuple(r.id for r in pack.rules if r.route == route.id and r.effect == "rule_out")
             for route in pack.routes
         }
+        self.deciding = frozenset(
+            rule for ids in (*self.recommend.values(), *self.rule_out.values()) for rule in ids
+        )
+        """The rules that decide the routes: advice rules never change them."""
         self._deciders = [
             (route.id, frozenset(self.recommend[route.id]), frozenset(self.rule_out[route.id]))
             for route in pack.routes

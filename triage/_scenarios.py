@@ -21,7 +21,8 @@ from triage._pack import read_yaml
 from triage._recommendation import Recommendation, without_examples
 
 SUFFIXES = (".json", ".yaml", ".yml")
-_STRICT = ConfigDict(frozen=True, extra="forbid", json_schema_extra=without_examples)
+_FROZEN = ConfigDict(frozen=True, json_schema_extra=without_examples)
+_STRICT = ConfigDict(**_FROZEN, extra="forbid")
 
 
 class Expect(BaseModel):
@@ -60,7 +61,7 @@ class ScenarioResult(BaseModel):
     (True, [])
     """
 
-    model_config = ConfigDict(frozen=True, json_schema_extra=without_examples)
+    model_config = _FROZEN
     file: str
     name: str
     passed: bool
@@ -76,7 +77,7 @@ class ScenarioReport(BaseModel):
     (0, True)
     """
 
-    model_config = ConfigDict(frozen=True, json_schema_extra=without_examples)
+    model_config = _FROZEN
     results: list[ScenarioResult]
 
     @computed_field  # type: ignore[prop-decorator]

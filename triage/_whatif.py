@@ -50,7 +50,7 @@ def alternatives(advisor: Advisor, answers: Any, max_changes: int) -> Alternativ
     """
     pack = advisor.pack
     case = advisor.case(answers)
-    matcher = ReferenceMatcher(pack)
+    matcher = ReferenceMatcher(pack, advisor.route_rules.deciding)  # primary() reads only these
 
     def primary(changes: Mapping[str, str]) -> str:
         return advisor.route_rules.primary(matcher.matches({**case, **changes}))
