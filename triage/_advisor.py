@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, get_args
 
 from triage._analysis import Analysis, build_analysis
 from triage._case import Answers, Case, InputModel, make_case
-from triage._engine import IMPORT_ERROR, Matcher, durable_version, make_matcher
+from triage._engine import IMPORT_ERROR, Matcher, Router, durable_version, make_matcher, make_router
 from triage._errors import InputError
 from triage._pack import Pack, default_pack_path, load_pack, rule_facts
 from triage._plain import made
@@ -66,7 +66,7 @@ class Advisor:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
         self.matcher: Matcher = make_matcher(self.pack)
         self._analysis_lock = threading.Lock()
-        self._route_matcher_lock = threading.Lock()
+        self._router_lock = threading.Lock()
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
@@ -120,11 +120,11 @@ class Advisor:
             return self._analysis
 
     @cached_property
-    def _route_matcher(self) -> Matcher:
-        """The rules that recommend or rule out a route, in a ruleset of their own (built on first
-        use): advice rules never change the primary route, and without them durable_rules matches
-        a case in about two thirds of the time."""
-        return make_matcher(self.pack, self.route_rules.deciding)
+    def _router(self) -> Router:
+        """The primary route alone, in a ruleset of its own (built on first use): one engine rule
+        per route, so that a case takes one match and one action (see `make_router`)."""
+        rules = self.route_rules
+        return make_router(self.pack, rules.conditions(), rules.deciding, rules.primary)
 
     @cached_property
     def _analysis(self) -> Analysis:
@@ -162,9 +162,9 @@ class Advisor:
         'emergency_response'
         """
         case = self.case(answers)
-        with self._route_matcher_lock:
-            matcher = self._route_matcher
-        return self.route_rules.primary(matcher.matches(case))
+        with self._router_lock:
+            router = self._router
+        return router.primary(case)
 
     def recommend(self, case: Case) -> Recommendation:
         """The advice for a validated case (see `case`). Anything else is validated first, as by

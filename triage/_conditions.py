@@ -160,6 +160,14 @@ def normalise(
     return And(parts) if conjunction else Or(parts)
 
 
+def negated(normal: Normal, domains: Mapping[str, frozenset[str]]) -> Normal:
+    """The negation of a normalised condition, still in negation normal form."""
+    if isinstance(normal, Test):
+        return Test(normal.fact, domains[normal.fact] - normal.answers)
+    parts = tuple(negated(part, domains) for part in normal.parts)
+    return Or(parts) if isinstance(normal, And) else And(parts)
+
+
 def holds(normal: Normal, case: Mapping[str, str]) -> bool:
     """Whether a normalised condition holds for a case (every fact answered, unknown explicit)."""
     if isinstance(normal, Test):

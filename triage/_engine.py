@@ -27,14 +27,15 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from triage._case import Case
-from triage._engine_conditions import engine_test
+from triage._conditions import Normal
+from triage._engine_conditions import engine_branches, engine_test
 from triage._errors import InputError, PackError, TriageError
-from triage._pack import Pack
+from triage._pack import MAX_ENGINE_BRANCHES, Pack
 from triage._reference import ReferenceMatcher
 
 try:
@@ -54,6 +55,12 @@ class Matcher(Protocol):
     name: str
 
     def matches(self, case: Case) -> frozenset[str]: ...
+
+
+class Router(Protocol):
+    name: str
+
+    def primary(self, case: Case) -> str: ...
 
 
 def durable_version() -> str | None:
@@ -124,6 +131,35 @@ def _compiled(definition: str) -> _Ruleset:
         return found
 
 
+class _Encoder:
+    """Writes a case as the JSON the rules match. Only a full case of the pack's own facts and
+    answers reaches the engine (reserved keys, long strings and odd types can crash it)."""
+
+    def __init__(self, pack: Pack) -> None:
+        # The JSON of every (fact, answer) pair the pack allows, so that encoding a case is a join
+        # (json.dumps of a whole case takes a third of the engine's own matching time).
+        self._pairs = {
+            fact: {answer: json.dumps({fact: answer}, ensure_ascii=True)[1:-1] for answer in answers}
+            for fact, answers in pack.domains.items()
+        }
+        self._opening = json.dumps(_GUARD, ensure_ascii=True)[:-1]
+
+    def __call__(self, case: Case) -> str:
+        pairs = self._pairs
+        try:
+            if len(case) == len(pairs):
+                return (
+                    ", ".join([self._opening, *[pairs[fact][answer] for fact, answer in case.items()]]) + "}"
+                )
+        except (KeyError, TypeError):
+            pass
+        raise InputError("not a validated case: every fact of the pack, each with one of its answers")
+
+
+def _definition(ruleset: dict[str, Any]) -> str:
+    return json.dumps(ruleset, ensure_ascii=True, sort_keys=True)
+
+
 class DurableMatcher:
     """Evaluates a pack's rules (or those named in `rules`) in durable_rules. Matchers of the
     same rules share one ruleset; calls into it are serialised."""
@@ -135,33 +171,14 @@ class DurableMatcher:
             raise TriageError(f"durable_rules cannot be imported: {IMPORT_ERROR}")
         ruleset = compile_ruleset(pack, rules)
         try:
-            self._ruleset = _compiled(json.dumps(ruleset, ensure_ascii=True, sort_keys=True))
+            self._ruleset = _compiled(_definition(ruleset))
         except _durable.error as error:  # e.g. code 108: more than 257 rules with one condition
             raise PackError(
                 f"the rules engine cannot compile the pack ({error})", file=str(pack.path)
             ) from None
         self._lock, self._handle = self._ruleset.lock, self._ruleset.handle
         self._rules = frozenset(ruleset)
-        # The JSON of every (fact, answer) pair the pack allows, so that encoding a case is a join
-        # (json.dumps of a whole case takes a third of the engine's own matching time).
-        self._pairs = {
-            fact: {answer: json.dumps({fact: answer}, ensure_ascii=True)[1:-1] for answer in answers}
-            for fact, answers in pack.domains.items()
-        }
-        self._opening = json.dumps(_GUARD, ensure_ascii=True)[:-1]
-
-    def _encode(self, case: Case) -> str:
-        """The case as the JSON fact the rules match. Only a full case of the pack's own facts and
-        answers reaches the engine (reserved keys, long strings and odd types can crash it)."""
-        pairs = self._pairs
-        try:
-            if len(case) == len(pairs):
-                return (
-                    ", ".join([self._opening, *[pairs[fact][answer] for fact, answer in case.items()]]) + "}"
-                )
-        except (KeyError, TypeError):
-            pass
-        raise InputError("not a validated case: every fact of the pack, each with one of its answers")
+        self._encode = _Encoder(pack)
 
     def matches(self, case: Case) -> frozenset[str]:
         """The ids of the rules whose condition holds for the case."""
@@ -189,6 +206,88 @@ class DurableMatcher:
             raise TriageError(f"the rules engine reported unknown rules: {sorted(fired - self._rules)}")
         fired.discard(_SENTINEL)
         return frozenset(fired)
+
+
+class DurableRouter:
+    """The primary route of a case in one durable_rules match: one rule per route (when it is
+    recommended, rule-outs folded in), each with the route's urgency as its `pri`, and the default
+    route's rule always true and least urgent. The case is asserted as an event, which the most
+    urgent rule that holds consumes: one action, nothing to retract. Built by `make_router`."""
+
+    name = "durable_rules"
+
+    def __init__(self, pack: Pack, ruleset: dict[str, Any]) -> None:
+        self._ruleset = _compiled(_definition(ruleset))
+        self._lock, self._handle = self._ruleset.lock, self._ruleset.handle
+        self._routes = frozenset(ruleset)
+        self._encode = _Encoder(pack)
+
+    def primary(self, case: Case) -> str:
+        event, handle = self._encode(case), self._handle
+        with self._lock:
+            try:
+                result = _durable.assert_event(handle, event)
+                if result[0] != 0:
+                    raise TriageError(f"the rules engine refused the case (code {result[0]})")
+                state = result[1]
+                action = _durable.start_action_for_state(handle, state)
+                message = action[1] if isinstance(action, tuple) else action
+                more = _durable.complete_and_start_action(handle, state)
+            except _durable.error as error:
+                raise TriageError(f"the rules engine refused the case ({error})") from None
+        route = message[2 : message.find('"', 2)] if message else ""
+        if more or route not in self._routes:
+            raise TriageError(f"the rules engine reported an unexpected route: {route or 'none'}")
+        return route
+
+
+class MatchingRouter:
+    """The primary route from the rules one case matches (where the routes cannot be compiled
+    to one engine rule each)."""
+
+    def __init__(self, matcher: Matcher, primary: Callable[[frozenset[str]], str]) -> None:
+        self.name = matcher.name
+        self._matches, self._primary = matcher.matches, primary
+
+    def primary(self, case: Case) -> str:
+        return self._primary(self._matches(case))
+
+
+def route_ruleset(pack: Pack, conditions: Mapping[str, Normal]) -> dict[str, Any] | None:
+    """The event ruleset of `DurableRouter`: `conditions` maps each route but the default, most
+    urgent first, to when it is recommended. None when those conditions need more engine
+    branches than the pack's own rules may have (folding rule-outs in multiplies branches)."""
+    ruleset: dict[str, Any] = {}
+    branches = 1
+    for rank, (route, condition) in enumerate(conditions.items(), start=1):
+        expression = engine_test(condition, pack.domains)
+        if expression is False:
+            continue
+        branches += engine_branches(condition, pack.domains)
+        if branches > MAX_ENGINE_BRANCHES:
+            return None
+        test = _GUARD if expression is True else {"$and": [_GUARD, expression]}
+        ruleset[route] = {"all": [{"m": test}], "pri": rank}
+    ruleset[pack.default_route] = {"all": [{"m": dict(_GUARD)}], "pri": len(conditions) + 1}
+    return ruleset
+
+
+def make_router(
+    pack: Pack,
+    conditions: Mapping[str, Normal],
+    deciding: Collection[str],
+    primary: Callable[[frozenset[str]], str],
+) -> Router:
+    """A DurableRouter where durable_rules can be imported and the routes compile within the
+    engine's bound; otherwise the primary route from the matches of the `deciding` rules."""
+    if _durable is not None:
+        ruleset = route_ruleset(pack, conditions)
+        if ruleset is not None:
+            try:
+                return DurableRouter(pack, ruleset)
+            except _durable.error:
+                pass  # e.g. code 108; the matcher below reports it as the pack's error
+    return MatchingRouter(make_matcher(pack, deciding), primary)
 
 
 def make_matcher(pack: Pack, rules: Collection[str] | None = None) -> Matcher:

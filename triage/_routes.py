@@ -14,6 +14,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from triage._conditions import And, Normal, Or, negated
 from triage._pack import Pack, RuleSpec
 
 T = TypeVar("T")
@@ -132,6 +133,18 @@ class RouteRules:
             if not matched.isdisjoint(recommend) and matched.isdisjoint(rule_out):
                 return route
         return self.pack.default_route
+
+    def conditions(self) -> dict[str, Normal]:
+        """Per route other than the default, most urgent first: when it is recommended (some
+        recommend rule holds and no rule_out rule does), as one normalised condition. The primary
+        route is the first route whose condition holds, else the default route."""
+        pack = self.pack
+        found: dict[str, Normal] = {}
+        for route, _recommend, _rule_out in self._deciders:
+            recommending = Or(tuple(pack.normal[rule] for rule in self.recommend[route]))
+            allowed = tuple(negated(pack.normal[rule], pack.domains) for rule in self.rule_out[route])
+            found[route] = And((recommending, *allowed)) if allowed else recommending
+        return found
 
     def symbolic(self, algebra: Algebra[T], rule: Mapping[str, T]) -> SymbolicRoutes[T]:
         """Resolution over conditions: `rule` maps every rule id to when the rule holds."""
