@@ -144,3 +144,15 @@ def test_indicator_of_a_many_valued_diagram() -> None:
     assert high == d.test(1, frozenset({2}))
     assert d.indicator(graded, "none") == d.false
     assert len(d.restrict(graded, lambda var: None, lambda var: range(ARITY[var])).outcomes) == 3
+
+
+def test_a_restored_store_is_the_same_store_node_for_node() -> None:
+    d = Diagrams([3, 2, 3])
+    a, b, c = d.test(0, frozenset({0})), d.test(1, frozenset({1})), d.test(2, frozenset({0, 2}))
+    both = d.conjoin(d.disjoin(a, b), d.negate(c))
+    again = Diagrams.restored(d.exported())
+    assert again.exported() == d.exported()
+    # New work on the restored store gives the very nodes the original gives.
+    assert again.disjoin(both, c) == d.disjoin(both, c)
+    assert again.test(2, frozenset({1})) == d.test(2, frozenset({1}))
+    assert (again.false, again.true) == (d.false, d.true)

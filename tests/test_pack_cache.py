@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,40 @@ def test_the_command_line_gives_the_same_answer_from_the_cache(tmp_path: Path) -
     assert len(texts) == 1
     assert json.loads(texts.pop())["primary_route"] == "child_protection_referral"
     assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
+
+
+def test_a_hit_builds_no_decision_diagrams_and_answers_alike(
+    cache: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage._analysis import Analysis
+
+    loaded = triage.Advisor(load_pack_cached(pack_copy))  # a miss: the entry holds its diagrams
+    built = triage.Advisor(pack_copy)
+    assert built.analysis is not None  # built now, before building is refused
+
+    def refuse(_self: object) -> None:
+        raise AssertionError("the diagrams were built: not taken from the cache")
+
+    monkeypatch.setattr(Analysis, "_build", refuse)
+    cached = triage.Advisor(load_pack_cached(pack_copy))
+    for answers in ({}, {"complex": "yes"}, {"immediate_danger": "no", "multiagency": "yes"}):
+        expected = built.assess(answers).model_dump(exclude={"audit"})
+        assert cached.assess(answers).model_dump(exclude={"audit"}) == expected
+        assert loaded.assess(answers).model_dump(exclude={"audit"}) == expected
+    assert cached.alternatives({"complex": "yes"}) == built.alternatives({"complex": "yes"})
+
+
+def test_a_hit_never_imports_the_yaml_reader(tmp_path: Path) -> None:
+    code = (
+        "import sys, triage\n"
+        "from triage._pack_cache import load_pack_cached\n"
+        "pack = load_pack_cached(triage.default_pack_path())\n"
+        "triage.Advisor(pack).assess({'complex': 'yes'})\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    env = {**os.environ, "TRIAGE_CACHE_DIR": str(tmp_path / "cache")}
+    first, second = (
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        for _ in range(2)
+    )
+    assert (first.stdout, second.stdout) == ("True\n", "False\n")

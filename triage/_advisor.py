@@ -7,6 +7,7 @@ advice) -> the symbolic outlook (provisional, questions, RCD possible) -> Recomm
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -70,39 +71,68 @@ class Advisor:
         # What each rule shows in an answer, worked out once rather than on every case.
         self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
         self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
+        # What a fired rule shows besides the case's answers, per rule.
+        self._fired_parts = {
+            rule.id: (rule.effect, rule.route or rule.requires_route, self._citation[rule.id], rule.reason)
+            for rule in self.pack.rules
+        }
         # Every (fact, answer) an answer can show, built once: the models are frozen, so shared.
         self._given = {
-            (fact.id, answer): made(GivenAnswer, fact=fact.id, question=fact.question, answer=answer)
+            (fact.id, answer): made(
+                GivenAnswer, {"fact": fact.id, "question": fact.question, "answer": answer}
+            )
             for fact in self.pack.facts
             for answer in fact.answers
         }
         self._contacts = {
             key: made(
-                Contact, name=c.name, role=c.for_, email=c.email, phone=c.phone, url=c.url, as_of=c.as_of
+                Contact,
+                {
+                    "name": c.name,
+                    "role": c.for_,
+                    "email": c.email,
+                    "phone": c.phone,
+                    "url": c.url,
+                    "as_of": c.as_of,
+                },
             )
             for key, c in self.pack.contacts.items()
         }
         self.route_rules = RouteRules(self.pack)
+        # Per route: the fields of its RouteAdvice that never change, its next steps and contacts
+        # (each answer gets lists of its own: a shared list could be changed through one answer).
+        self._route_parts = {
+            route.id: (
+                {"id": route.id, "title": route.title, "safety": route.safety, "guidance": route.guidance},
+                tuple(route.next_steps),
+                tuple(self._contacts[c] for c in route.contacts),
+            )
+            for route in self.pack.routes
+        }
         # The parts of an answer that are frozen models of strings alone, made once and shared by
         # every answer (nothing can change them), rather than built again on every case.
         self._ruled_out = {
             rule.id: made(
                 RuledOut,
-                route=rule.route or "",
-                title=self.pack.route[rule.route or ""].title,
-                rule=rule.id,
-                reason=rule.reason,
+                {
+                    "route": rule.route or "",
+                    "title": self.pack.route[rule.route or ""].title,
+                    "rule": rule.id,
+                    "reason": rule.reason,
+                },
             )
             for rule in self.pack.rules
             if rule.effect == "rule_out"
         }
         self._advice = {
-            rule.id: made(Advice, text=rule.text or "", rule=rule.id)
+            rule.id: made(Advice, {"text": rule.text or "", "rule": rule.id})
             for rule in self.pack.rules
             if rule.effect == "advice"
         }
         self._questions = {
-            (fact.id, changes): made(OpenQuestion, fact=fact.id, question=fact.question, changes=changes)
+            (fact.id, changes): made(
+                OpenQuestion, {"fact": fact.id, "question": fact.question, "changes": changes}
+            )
             for fact in self.pack.facts
             for changes in get_args(Changes)
         }
@@ -178,53 +208,61 @@ class Advisor:
         focus = self._focus_status(case, effects)
         # Every value below is already of its field's type (made by the library from the validated
         # pack and case), so the models are built without validating it again (see _plain).
+        route_parts = self._route_parts
         return made(
             Recommendation,
-            primary_route=primary,
-            routes=[
-                made(
-                    RouteAdvice,
-                    id=route_id,
-                    title=pack.route[route_id].title,
-                    safety=pack.route[route_id].safety,
-                    guidance=pack.route[route_id].guidance,
-                    next_steps=list(pack.route[route_id].next_steps),
-                    contacts=[self._contacts[c] for c in pack.route[route_id].contacts],
-                    rules=[rule.id for rule in rules],
-                )
-                for route_id, rules in effects.routes.items()
-            ],
-            ruled_out=[self._ruled_out[rule.id] for rule in effects.ruled_out],
-            focus=focus,
-            rcd=made(RcdStatus, status=focus.status, reasons=focus.reasons),
-            provisional=outlook.primaries != {primary},
-            questions=[self._questions[question] for question in outlook.questions],
-            fired_rules=[
-                made(
-                    FiredRule,
-                    id=rule.id,
-                    effect=rule.effect,
-                    route=rule.route or rule.requires_route,
-                    facts={fact: case[fact] for fact in self._rule_facts[rule.id]},
-                    source=self._citation[rule.id],
-                    reason=rule.reason,
-                )
-                for rule in effects.applied
-            ],
-            advice=[self._advice[rule.id] for rule in effects.advice],
-            answers=self.given_answers(case),
-            notice=pack.notice,
-            audit=made(
-                Audit,
-                pack=pack.id,
-                pack_title=pack.title,
-                pack_version=pack.version,
-                pack_sha256=pack.sha256,
-                engine=self.engine,
-                library_version=__version__,
-                facts=dict(case),
-                timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            ),
+            {
+                "primary_route": primary,
+                "routes": [
+                    made(
+                        RouteAdvice,
+                        {
+                            **route_parts[route_id][0],
+                            "next_steps": list(route_parts[route_id][1]),
+                            "contacts": list(route_parts[route_id][2]),
+                            "rules": [rule.id for rule in rules],
+                        },
+                    )
+                    for route_id, rules in effects.routes.items()
+                ],
+                "ruled_out": [self._ruled_out[rule.id] for rule in effects.ruled_out],
+                "focus": focus,
+                "rcd": made(RcdStatus, {"status": focus.status, "reasons": focus.reasons}),
+                "provisional": outlook.primaries != {primary},
+                "questions": [self._questions[question] for question in outlook.questions],
+                "fired_rules": [self._fired(rule.id, case) for rule in effects.applied],
+                "advice": [self._advice[rule.id] for rule in effects.advice],
+                "answers": self.given_answers(case),
+                "notice": pack.notice,
+                "audit": made(
+                    Audit,
+                    {
+                        "pack": pack.id,
+                        "pack_title": pack.title,
+                        "pack_version": pack.version,
+                        "pack_sha256": pack.sha256,
+                        "engine": self.engine,
+                        "library_version": __version__,
+                        "facts": dict(case),
+                        "timestamp": _timestamp(),
+                    },
+                ),
+            },
+        )
+
+    def _fired(self, rule: str, case: Case) -> FiredRule:
+        effect, route, source, reason = self._fired_parts[rule]
+        facts = {fact: case[fact] for fact in self._rule_facts[rule]}
+        return made(
+            FiredRule,
+            {
+                "id": rule,
+                "effect": effect,
+                "route": route,
+                "facts": facts,
+                "source": source,
+                "reason": reason,
+            },
         )
 
     def what_if(self, answers: Answers | InputModel, changes: Answers) -> WhatIf:
@@ -269,19 +307,39 @@ class Advisor:
             reasons = [rule.reason for rule in effects.routes[focus]]
             if effects.primary != focus:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
-            return made(FocusStatus, route=focus, title=title, status="recommended", reasons=reasons)
+            return made(
+                FocusStatus, {"route": focus, "title": title, "status": "recommended", "reasons": reasons}
+            )
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_apply(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
-            return made(FocusStatus, route=focus, title=title, status="possible", reasons=reasons)
+            return made(
+                FocusStatus, {"route": focus, "title": title, "status": "possible", "reasons": reasons}
+            )
         if not reasons:
             reasons.extend(
                 not_met(pack, rule.id, case)
                 for rule in pack.rules
                 if rule.effect == "recommend" and rule.route == focus
             )
-        return made(FocusStatus, route=focus, title=title, status="not_recommended", reasons=reasons)
+        return made(
+            FocusStatus, {"route": focus, "title": title, "status": "not_recommended", "reasons": reasons}
+        )
+
+
+_stamp: tuple[int, str] = (-1, "")
+
+
+def _timestamp() -> str:
+    """Now, in UTC, to the second: `datetime.now(timezone.utc).isoformat(timespec="seconds")`,
+    written once a second rather than once an answer (threads may race to write it: each writes
+    the same text for the same second)."""
+    global _stamp
+    second = int(time.time())
+    if _stamp[0] != second:
+        _stamp = (second, datetime.fromtimestamp(second, timezone.utc).isoformat(timespec="seconds"))
+    return _stamp[1]
 
 
 _default: Advisor | None = None

@@ -8,10 +8,11 @@ since answering a question means giving a real answer).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from functools import partial
-from typing import cast
+from typing import Any, TypeAlias, cast
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test
@@ -19,9 +20,12 @@ from triage._decision_diagrams import DiagramLimit, Diagrams, Restricted
 from triage._errors import PackError
 from triage._pack import UNKNOWN, Pack
 from triage._recommendation import Changes
-from triage._routes import RouteRules
+from triage._routes import RouteRules, SymbolicRoutes
 
 RESTRICT_CACHE_SIZE = 1024
+
+AnalysisState: TypeAlias = dict[str, Any]
+"""An Analysis's compiled diagrams as plain data (see `Analysis.state`)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,9 @@ class Outlook:
 class Analysis:
     """The compiled diagrams of one pack. Built once; read-only and thread-safe after that."""
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, state: AnalysisState | None = None) -> None:
+        """Compiles the pack's diagrams, or takes them from `state` (what `state()` gave for a
+        pack of the same content, as the command line's pack cache keeps it)."""
         self.pack = pack
         self.facts = tuple(fact.id for fact in pack.facts)
         self.position = {fact: index for index, fact in enumerate(self.facts)}
@@ -48,6 +54,16 @@ class Analysis:
         self._real = tuple(
             tuple(i for i, answer in enumerate(answers) if answer != UNKNOWN) for answers in self.answers
         )
+        self.safety_routes = frozenset(route.id for route in pack.routes if route.safety)
+        if state is None:
+            self._build()
+        else:
+            self._restore(state)
+        self._support: dict[int, tuple[str, ...]] = {}
+        self._restricted: dict[tuple[int | str, ...], Restricted] = {}
+
+    def _build(self) -> None:
+        pack = self.pack
         self.diagrams = Diagrams([len(answers) for answers in self.answers])
         self.rule = {rule_id: self._compile(normal) for rule_id, normal in pack.normal.items()}
         self.routes = routes = RouteRules(pack).symbolic(self.diagrams, self.rule)
@@ -56,23 +72,47 @@ class Analysis:
         self.applies = {route.id: routes.applies(route.id) for route in pack.routes}
         """Per route, when it is among a case's routes (the default route: when no other is)."""
         d = self.diagrams
-        primary = routes.primary(
+        self.primary = routes.primary(
             lambda holds, route, rest: d.ite(holds, d.terminal(route), rest), d.terminal(pack.default_route)
         )
-        self.primary = primary
         # "Is R the primary route?" per route, most urgent first: a fact's question is as urgent as
         # the most urgent route whose being primary its answer can change.
-        self.is_primary = {route.id: self.diagrams.indicator(primary, route.id) for route in pack.routes}
-        self.safety_routes = frozenset(route.id for route in pack.routes if route.safety)
+        self.is_primary = {route.id: d.indicator(self.primary, route.id) for route in pack.routes}
         # Per route R: while R is the primary route, the notes of its own advice (those that
         # require it); otherwise nothing. An answer that changes only this changes R's next steps.
-        none = self.diagrams.terminal(None)
+        none = d.terminal(None)
         self.own_advice = {
-            route.id: self.diagrams.ite(self.is_primary[route.id], self._own_advice(route.id), none)
+            route.id: d.ite(self.is_primary[route.id], self._own_advice(route.id), none)
             for route in pack.routes
         }
-        self._support: dict[int, tuple[str, ...]] = {}
-        self._restricted: dict[tuple[int | str, ...], Restricted] = {}
+
+    def state(self) -> AnalysisState:
+        """The compiled diagrams as plain data, for `Analysis(pack, state)`."""
+        routes = self.routes
+        return {
+            "diagrams": self.diagrams.exported(),
+            "rule": self.rule,
+            "recommending": routes.recommending,
+            "ruled_out": routes.ruled_out,
+            "recommended": routes.recommended,
+            "applies": self.applies,
+            "primary": self.primary,
+            "is_primary": self.is_primary,
+            "own_advice": self.own_advice,
+        }
+
+    def _restore(self, state: AnalysisState) -> None:
+        pack = self.pack
+        self.diagrams = Diagrams.restored(state["diagrams"])
+        self.rule = state["rule"]
+        self.routes = SymbolicRoutes(
+            self.diagrams, pack.default_route, state["recommending"], state["ruled_out"], state["recommended"]
+        )
+        self.recommended = self.routes.recommended
+        self.applies = state["applies"]
+        self.primary = state["primary"]
+        self.is_primary = state["is_primary"]
+        self.own_advice = state["own_advice"]
 
     def _compile(self, normal: Normal) -> int:
         d = self.diagrams
@@ -214,11 +254,24 @@ class Analysis:
 
 
 def build_analysis(pack: Pack) -> Analysis:
-    """The pack's Analysis, or a PackError naming the bound when its diagrams grow past it."""
+    """The pack's Analysis, or a PackError naming the bound when its diagrams grow past it. A
+    pack from the command line's cache comes with its diagrams (see `prepared`)."""
+    state = _prepared.pop(pack, None)
+    if state is not None:
+        return Analysis(pack, state)
     try:
         return Analysis(pack)
     except DiagramLimit as error:
         raise too_large(str(pack.path), error) from None
+
+
+_prepared: weakref.WeakKeyDictionary[Pack, AnalysisState] = weakref.WeakKeyDictionary()
+
+
+def prepared(pack: Pack, state: AnalysisState) -> None:
+    """Gives the next `build_analysis(pack)` the state of an analysis of the same pack content (the
+    command line's pack cache keeps it with the pack, and builds no diagrams on a hit)."""
+    _prepared[pack] = state
 
 
 def too_large(path: str, error: DiagramLimit) -> PackError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 _TERMINAL = -1
 MAX_DIAGRAM_NODES = 20_000
@@ -23,6 +23,12 @@ MAX_DIAGRAM_STEPS = 4 * MAX_DIAGRAM_NODES
 """The most distinct if-then-else steps one store may take: the analysis's work, and so its time,
 is bounded by counting steps rather than reading the clock, so a pack passes or fails the same
 on every machine."""
+
+
+Exported: TypeAlias = tuple[
+    tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Hashable, ...]
+]
+"""A store of diagrams as plain data: arity, and per node its variable, children and value."""
 
 
 class DiagramLimit(Exception):
@@ -94,6 +100,31 @@ class Diagrams:
 
     def __len__(self) -> int:
         return len(self._var)
+
+    def exported(
+        self,
+    ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Hashable, ...]]:
+        """The store's nodes as plain data (arity, variable, children and value per node), from
+        which `restored` builds an equal store: what a cache keeps instead of building it again."""
+        return self.arity, tuple(self._var), tuple(self._kids), tuple(self._value)
+
+    @classmethod
+    def restored(
+        cls,
+        exported: tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Hashable, ...]],
+    ) -> Diagrams:
+        """The store `exported` came from, node for node (the same ids for the same diagrams)."""
+        arity, var, kids, value = exported
+        store = cls(arity)
+        store._var, store._kids, store._value = list(var), list(kids), list(value)
+        store._unique = {
+            (v, k): node for node, (v, k) in enumerate(zip(var, kids, strict=True)) if v != _TERMINAL
+        }
+        store._terminals = {
+            val: node for node, (v, val) in enumerate(zip(var, value, strict=True)) if v == _TERMINAL
+        }
+        store.false, store.true = store._terminals[False], store._terminals[True]
+        return store
 
     def terminal(self, value: Hashable) -> int:
         node = self._terminals.get(value)

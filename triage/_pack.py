@@ -15,14 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage._bounded_read import read_bounded
 from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
 from triage._conditions import depth as condition_depth
 from triage._engine_conditions import engine_branches
 from triage._errors import InputError, PackError, describe, describe_key, did_you_mean
+from triage._yaml_reader import read_yaml
 
 UNKNOWN = "unknown"
 BINARY = ("yes", "no", UNKNOWN)
@@ -42,7 +41,6 @@ MAX_LEAVES_PER_RULE = 64
 MAX_DEPTH = 8
 MAX_ENGINE_BRANCHES = 480
 MAX_ANSWERS = 16
-MAX_STRING_CHARS = 10_000  # the longest text in the Moray pack is 337 characters
 
 # defer_build: see _conditions.
 _STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
@@ -223,92 +221,6 @@ class Pack:
 # --- reading files ------------------------------------------------------------------------
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Plain YAML 1.2 data only: text, whole and decimal numbers, true/false, null, lists and
-    mappings. yes/no/on/off stay words, 1:0 and 1_0 stay text (YAML 1.1 made them numbers), and
-    anything that could blow up or mislead is refused where it is read, with its line: an alias
-    of any kind (alias bombs), a key given twice (YAML would keep the last one silently), a text
-    longer than MAX_STRING_CHARS, and the tags that build other kinds (!!binary, !!timestamp,
-    !!set, ...; tags that would run code are unknown to a safe loader)."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:  # a node built before is an alias's second use
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed", node.start_mark
-            )
-        return super().construct_object(node, deep)
-
-    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
-        if len(node.value) > MAX_STRING_CHARS:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a text longer than {MAX_STRING_CHARS:,} characters", node.start_mark
-            )
-        return super().construct_scalar(node)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[tuple[str, str]] = set()
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if (key.tag, key.value) in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"key {describe_key(key.value)} is given twice", key.start_mark
-                    )
-                seen.add((key.tag, key.value))
-        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
-
-    def refuse_tag(self, node: yaml.Node) -> NoReturn:
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")[:64]
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the YAML tag {tag} is not allowed", node.start_mark
-        )
-
-    def construct_decimal(self, node: yaml.ScalarNode) -> int:
-        return int(self.construct_scalar(node), 10)
-
-    def construct_real(self, node: yaml.ScalarNode) -> float:
-        return float(self.construct_scalar(node))
-
-
-_Loader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in (
-    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
-    ("int", r"^[-+]?[0-9]+$", list("-+0123456789")),
-    ("float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", list("-+.0123456789")),
-):
-    _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_decimal)
-_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_real)
-for _tag in ("binary", "timestamp", "set", "omap", "pairs", "merge", "value"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.refuse_tag)
-_Loader.add_multi_constructor(None, lambda loader, _suffix, node: loader.refuse_tag(node))
-
-
-def read_yaml(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
-    """Plain YAML data from a file, or a PackError naming the file (and line). Refuses oversized
-    files and everything `_Loader` refuses."""
-    name = str(path)
-    text = read_bounded(path, limit, lambda problem: PackError(problem, file=name))
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.reader.ReaderError as error:  # a control character: say which, and where
-        line = text.count("\n", 0, error.position) + 1
-        raise PackError(
-            f"line {line}: control character U+{error.character:04X} is not allowed", file=name
-        ) from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = " ".join(str(error.problem or error).split())
-        if not isinstance(error, yaml.constructor.ConstructorError):  # refused, not malformed
-            problem = f"malformed YAML: {problem}"
-        raise PackError(
-            f"{where}{problem}", file=name, line=None if mark is None else mark.line + 1
-        ) from None
-    except yaml.YAMLError as error:
-        raise PackError(f"malformed YAML: {' '.join(str(error).split())}", file=name) from None
-
-
 def pack_files(folder: Path) -> list[Path]:
     """The YAML files of a pack folder, in name order (its scenarios/ folder is not part of it)."""
     if not folder.is_dir():
@@ -343,7 +255,7 @@ def load_pack(path: str | Path) -> Pack:
     origin: dict[str, str] = {}
     digest = hashlib.sha256()
     for file in pack_files(folder):
-        data = read_yaml(file)
+        data = read_yaml(file, limit=MAX_FILE_BYTES)
         add_to_digest(digest, file, file.read_bytes())
         if data is None:
             continue

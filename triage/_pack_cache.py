@@ -1,10 +1,11 @@
 """The command line's cache of validated packs, so that a command starts without parsing the YAML
 and validating the pack again (a third of its start-up).
 
-An entry holds a pack's validated document, keyed by the sha256 of the pack's files and of the
-code that validated it. Every start hashes the files anew: an entry is used only when both hashes
-match, so an edited pack or another version of triage is a miss, and a miss loads and validates
-in full (`load_pack`). `triage rules check` never uses the cache.
+An entry holds a pack's validated document and the compiled decision diagrams of its analysis (as
+plain data), keyed by the sha256 of the pack's files and of the code that validated and compiled
+them. Every start hashes the files anew: an entry is used only when both hashes match, so an
+edited pack or another version of triage is a miss, and a miss loads and validates in full
+(`load_pack`). `triage rules check` never uses the cache.
 
 Where: `$TRIAGE_CACHE_DIR`, else `$XDG_CACHE_HOME/triage`, else `~/.cache/triage`; one small file
 per pack folder. `TRIAGE_CACHE_DIR=off` turns it off. Safe by construction: entries are written to
@@ -25,16 +26,26 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from triage import _conditions, _engine_conditions, _pack
+from triage import (
+    _analysis,
+    _conditions,
+    _decision_diagrams,
+    _engine_conditions,
+    _pack,
+    _routes,
+    _yaml_reader,
+)
+from triage._analysis import AnalysisState, build_analysis, prepared
 from triage._errors import PackError
 from triage._pack import MAX_FILE_BYTES, Pack, PackDocument, add_to_digest, load_pack, pack_files
 from triage._version import __version__
 
-_MAGIC = b"triage-pack-cache 1\n"
+_MAGIC = b"triage-pack-cache 2\n"
 _ENV = "TRIAGE_CACHE_DIR"
 _OFF = "off"
-# The modules whose code decides whether a pack is valid: an entry made by other code is foreign.
-_VALIDATING = (_pack, _conditions, _engine_conditions)
+# The modules whose code decides whether a pack is valid, and what its analysis holds: an entry
+# made by other code is foreign.
+_VALIDATING = (_pack, _conditions, _engine_conditions, _yaml_reader, _analysis, _decision_diagrams, _routes)
 # The only classes an entry may hold (besides plain data): the pack's own models.
 _MODELS = {
     (cls.__module__, cls.__qualname__): cls
@@ -72,12 +83,19 @@ def load_pack_cached(path: str | Path) -> Pack:
         return load_pack(folder)
     entry = where / f"{hashlib.sha256((_code_sha256() + str(folder.resolve())).encode()).hexdigest()}.pack"
     header = _MAGIC + _code_sha256().encode() + b" " + digest.encode() + b"\n"
-    document = _read(entry, header)
-    if document is not None:
-        return Pack(document, path=folder, sha256=digest)
+    found = _read(entry, header)
+    if found is not None:
+        pack = Pack(found[0], path=folder, sha256=digest)
+        prepared(pack, found[1])
+        return pack
     pack = load_pack(folder)
     if pack.sha256 == digest:  # the files did not change while they were loaded
-        _write(entry, header + pickle.dumps(pack.document, protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            state = build_analysis(pack).state()
+        except PackError:  # diagrams past their bound: reported where the analysis is used
+            return pack
+        prepared(pack, state)
+        _write(entry, header + pickle.dumps((pack.document, state), protocol=pickle.HIGHEST_PROTOCOL))
     return pack
 
 
@@ -123,17 +141,24 @@ class _PackUnpickler(pickle.Unpickler):
         return found
 
 
-def _read(entry: Path, header: bytes) -> PackDocument | None:
+def _read(entry: Path, header: bytes) -> tuple[PackDocument, AnalysisState] | None:
     try:
         with entry.open("rb") as handle:
             if not (_own(os.fstat(handle.fileno())) and _own(entry.parent.stat())):
                 return None
             if handle.read(len(header)) != header:
                 return None  # another pack's, another version's, or corrupt
-            document = _PackUnpickler(io.BytesIO(handle.read())).load()
+            found = _PackUnpickler(io.BytesIO(handle.read())).load()
     except Exception:  # any unreadable entry is a miss, never an error
         return None
-    return document if isinstance(document, PackDocument) else None
+    if not (
+        isinstance(found, tuple)
+        and len(found) == 2
+        and isinstance(found[0], PackDocument)
+        and isinstance(found[1], dict)
+    ):
+        return None
+    return found
 
 
 def _write(entry: Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from triage._conditions import And, Normal, Or, negated
 from triage._pack import Pack, RuleSpec
@@ -34,32 +34,47 @@ class Algebra(Protocol[T]):
     def negate(self, a: T, /) -> T: ...
 
 
+RuleTable: TypeAlias = Mapping[str, tuple[int, str, "str | None", "str | None", RuleSpec]]
+"""Per rule id: its place in the pack, effect, route, required route and the rule itself."""
+
+
+def rule_table(pack: Pack) -> RuleTable:
+    return {
+        rule.id: (index, rule.effect, rule.route, rule.requires_route, rule)
+        for index, rule in enumerate(pack.rules)
+    }
+
+
 class Resolution:
     """What the rules one case matched do: its routes, its rule-outs, the advice that applies."""
 
-    def __init__(self, pack: Pack, matched: AbstractSet[str]) -> None:
-        # The fired rules in the pack's order: sorting the few matches beats scanning every rule.
-        order, by_id = pack.rule_order, pack.rule
-        fired = [by_id[rule_id] for rule_id in sorted(matched, key=order.__getitem__)]
-        self.ruled_out = [rule for rule in fired if rule.effect == "rule_out"]
+    def __init__(self, pack: Pack, matched: AbstractSet[str], table: RuleTable | None = None) -> None:
+        # The fired rules in the pack's order: sorting the few matches beats scanning every rule
+        # (the table's first items, the places in the pack, are distinct: only they are compared).
+        fired = sorted(map((table or rule_table(pack)).__getitem__, matched))
+        self.ruled_out = [rule for _, effect, _, _, rule in fired if effect == "rule_out"]
         excluded = {rule.route for rule in self.ruled_out}
         recommending: dict[str | None, list[RuleSpec]] = {}
-        for rule in fired:
-            if rule.effect == "recommend" and rule.route not in excluded:
-                recommending.setdefault(rule.route, []).append(rule)
+        for _, effect, route, _, rule in fired:
+            if effect == "recommend" and route not in excluded:
+                recommending.setdefault(route, []).append(rule)
+        urgency = pack.urgency
         self.routes: dict[str, list[RuleSpec]] = {
-            route.id: recommending[route.id] for route in pack.routes if route.id in recommending
+            route: recommending[route] for route in sorted(recommending, key=urgency.__getitem__)
         }
         """The routes, most urgent first, with the rules that recommend each."""
         if not self.routes:
             self.routes[pack.default_route] = []
-        self.applied = [
-            rule
-            for rule in fired
-            if rule.effect != "advice" or rule.requires_route is None or rule.requires_route in self.routes
-        ]
+        routes = self.routes
+        self.applied: list[RuleSpec] = []
         """The rules that take effect, in the pack's order (advice only where its route applies)."""
-        self.advice = [rule for rule in self.applied if rule.effect == "advice"]
+        self.advice: list[RuleSpec] = []
+        for _, effect, _, requires, rule in fired:
+            if effect != "advice":
+                self.applied.append(rule)
+            elif requires is None or requires in routes:
+                self.applied.append(rule)
+                self.advice.append(rule)
 
     @property
     def primary(self) -> str:
@@ -113,6 +128,7 @@ class RouteRules:
             route.id: tuple(r.id for r in pack.rules if r.route == route.id and r.effect == "rule_out")
             for route in pack.routes
         }
+        self._table = rule_table(pack)
         self.deciding = frozenset(
             rule for ids in (*self.recommend.values(), *self.rule_out.values()) for rule in ids
         )
@@ -125,7 +141,7 @@ class RouteRules:
 
     def resolve(self, matched: AbstractSet[str]) -> Resolution:
         """Everything the matched rules of one case do."""
-        return Resolution(self.pack, matched)
+        return Resolution(self.pack, matched, self._table)
 
     def primary(self, matched: AbstractSet[str]) -> str:
         """Only the primary route for the matched rules of one case (quicker than `resolve`)."""

@@ -17,8 +17,8 @@ from triage._advisor import Advisor, default_advisor
 from triage._bounded_read import read_bounded
 from triage._case import MAX_INPUT_BYTES, Case, parse_json
 from triage._errors import InputError, PackError, TriageError, describe_key, did_you_mean
-from triage._pack import read_yaml
 from triage._recommendation import Recommendation, without_examples
+from triage._yaml_reader import read_yaml
 
 SUFFIXES = (".json", ".yaml", ".yml")
 _FROZEN = ConfigDict(frozen=True, json_schema_extra=without_examples)
