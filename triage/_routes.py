@@ -54,9 +54,9 @@ class Resolution:
         fired = sorted(map((table or rule_table(pack)).__getitem__, matched))
         self.ruled_out = [rule for _, effect, _, _, rule in fired if effect == "rule_out"]
         excluded = {rule.route for rule in self.ruled_out}
-        recommending: dict[str | None, list[RuleSpec]] = {}
+        recommending: dict[str, list[RuleSpec]] = {}
         for _, effect, route, _, rule in fired:
-            if effect == "recommend" and route not in excluded:
+            if effect == "recommend" and route is not None and route not in excluded:
                 recommending.setdefault(route, []).append(rule)
         urgency = pack.urgency
         self.routes: dict[str, list[RuleSpec]] = {
