@@ -123,6 +123,7 @@ def test_an_entry_of_other_validating_code_is_foreign(
     monkeypatch.setattr(_pack_cache, "load_pack", lambda path: calls.append(Path(path)) or real(path))
     load_pack_cached(pack_copy)
     assert calls == [pack_copy]
+    assert len(entries(cache)) == 1  # the other version's entry replaced: one per pack folder
 
 
 def test_a_cache_folder_others_may_write_to_is_not_used(cache: Path, pack_copy: Path) -> None:

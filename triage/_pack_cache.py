@@ -81,7 +81,8 @@ def load_pack_cached(path: str | Path) -> Pack:
     digest = _files_sha256(folder) if where is not None else None
     if where is None or digest is None:
         return load_pack(folder)
-    entry = where / f"{hashlib.sha256((_code_sha256() + str(folder.resolve())).encode()).hexdigest()}.pack"
+    # One entry per pack folder: another version of triage, or edited files, replace it.
+    entry = where / f"{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()}.pack"
     header = _MAGIC + _code_sha256().encode() + b" " + digest.encode() + b"\n"
     found = _read(entry, header)
     if found is not None:
