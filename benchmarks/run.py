@@ -244,18 +244,21 @@ def byte_compile() -> None:
         compileall.compile_file(str(checkout_cli), quiet=1)
 
 
+FLOOR = [sys.executable, "-c", "import click, yaml; from pydantic import BaseModel"]
+"""The import floor: a click + PyYAML + pydantic program that does nothing."""
+
+
 def measure_cli(script: Path, settings: Settings, report: Report) -> None:
     """`triage assess --fact ... --json` against the import floor of a click+pydantic+PyYAML program."""
     byte_compile()
-    floor = [sys.executable, "-c", "import click, yaml; from pydantic import BaseModel"]
     assess = [str(script), "assess", "--fact", "complex=yes", "--fact", "multiagency=yes", "--json"]
     checked = run(assess)
     if checked.returncode != 0:
         raise SystemExit(f"triage assess failed: {checked.stderr.decode()}")
-    run(floor)  # warm the file cache for both
+    run(FLOOR)  # warm the file cache for both
     floor_times, cli_times = [], []
     for _ in range(settings.cli_runs):  # interleaved, so load on the machine hits both alike
-        floor_times.append(timed(lambda: run(floor)))
+        floor_times.append(timed(lambda: run(FLOOR)))
         cli_times.append(timed(lambda: run(assess)))
     floor_s, cli_s = statistics.median(floor_times), statistics.median(cli_times)
     report.figures["cli_vs_floor"] = round(cli_s / floor_s, 2)
@@ -369,6 +372,7 @@ PEER_LABELS = {
     "rule_engine": f"rule-engine {_version('rule-engine')}, one rule per route",
     "durable_host": "durable_rules Host API (`post`, `pri`), primary route only",
     "primary_route": "`Advisor.primary_route`, validated",
+    "full_match": "durable_rules match of every rule alone (a validated case, no answer built)",
     "assess": "`Advisor.assess`, the full answer",
 }
 
@@ -416,6 +420,7 @@ def measure_peers(advisor: triage.Advisor, cases: list[tuple[str, dict[str, str]
     parts: dict[str, Callable[[dict[str, str], dict[str, str]], object]] = {
         "assess": lambda answers, _case: advisor.assess(answers),
         "primary_route": lambda answers, _case: advisor.primary_route(answers),
+        "full_match": lambda _answers, case: advisor.matcher.matches(case),
         **{name: (lambda _answers, case, peer=peer: peer(case)) for name, peer in candidates.items()},
     }
     times: dict[str, list[float]] = {name: [] for name in parts}
@@ -441,7 +446,8 @@ def measure_peers(advisor: triage.Advisor, cases: list[tuple[str, dict[str, str]
                 (
                     f"  {PEER_LABELS[name]}",
                     f"p50 {p50[name]:.1f} us, p99 {percentile(times[name], 0.99):.1f} us, "
-                    f"{p50[name] / p50['assess']:.3f} of assess",
+                    f"{p50[name] / p50['assess']:.3f} of assess"
+                    + (f", {p50[name] / host:.2f} of durable Host" if name == "full_match" else ""),
                 )
             )
     if missing:
@@ -465,6 +471,15 @@ def measure_zen_batch(pack: triage.Pack, settings: Settings, report: Report) -> 
     check_peers({"zen_batch": lambda case: batch([case])[0]}, full[:200])
     seconds = timed(lambda: batch(full))
     theirs = settings.batch_cases / seconds
+    run(FLOOR)  # warm the file cache
+    floor_s = statistics.median(timed(lambda: run(FLOOR)) for _ in range(5))
+    report.detail.append(
+        (
+            "zen batch",
+            f"{settings.batch_cases} cases in {seconds:.3f} s; the import floor alone (python, click, "
+            f"PyYAML, pydantic; no work) takes {floor_s:.3f} s",
+        )
+    )
     report.figures["batch_vs_zen_batch"] = round(ours / theirs, 2)
     report.notes["batch_vs_zen_batch"] = (
         f"triage batch {ours:.0f} cases/s (full answers, JSON, process start included); "
