@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -108,9 +109,22 @@ def test_a_planted_entry_with_the_right_header_runs_no_code(
     (entry,) = entries(cache)
     header = entry.read_bytes().split(b"\n", 2)
     marker = tmp_path / "ran"
-    entry.write_bytes(b"\n".join(header[:2]) + b"\n" + pickle.dumps(_Plant(marker)))
+    planted = pickle.dumps(_Plant(marker))  # with its own sha256: only the unpickler stands in the way
+    digest = hashlib.sha256(planted).hexdigest().encode()
+    entry.write_bytes(b"\n".join([*header[:2], digest, planted]))
     assert load_pack_cached(pack_copy).document == good.document
     assert not marker.exists()
+
+
+def test_an_entry_whose_content_changed_is_a_miss(cache: Path, pack_copy: Path) -> None:
+    good = load_pack_cached(pack_copy)
+    (entry,) = entries(cache)
+    data = bytearray(entry.read_bytes())
+    at = data.index(b"rcd_complex") + 3  # one letter of a rule id in the pickled pack
+    data[at] ^= 0x01
+    entry.write_bytes(bytes(data))
+    assert load_pack_cached(pack_copy).document == good.document
+    assert entry.read_bytes() != bytes(data)  # replaced by a good entry
 
 
 def test_an_entry_of_other_validating_code_is_foreign(
@@ -188,7 +202,7 @@ def test_a_hit_builds_no_decision_diagrams_and_answers_alike(
     assert cached.alternatives({"complex": "yes"}) == built.alternatives({"complex": "yes"})
 
 
-def test_a_hit_never_imports_the_yaml_reader(tmp_path: Path) -> None:
+def test_a_hit_never_imports_pyyaml(tmp_path: Path) -> None:
     code = (
         "import sys, triage\n"
         "from triage._pack_cache import load_pack_cached\n"

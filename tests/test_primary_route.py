@@ -86,3 +86,65 @@ def test_routes_that_need_too_many_engine_branches_fall_back_to_the_rules_matche
         assert isinstance(advisor._router, engine.MatchingRouter)
         for answers in ({}, *({f.id: a} for f in advisor.pack.facts for a in f.answers)):
             assert advisor.primary_route(answers) == advisor.assess(answers).primary_route
+
+
+def test_compound_rule_outs_fold_into_the_routes_engine_rule(tmp_path: Path) -> None:
+    """A rule-out of `any`/`all`/`not` negates into the route's one engine rule exactly: every
+    case of the toy pack, with its rule-out made compound, gets assess's primary route."""
+    import itertools
+    import shutil
+
+    from conftest import edit
+
+    from triage._engine import DurableRouter, _durable
+
+    pack = Path(shutil.copytree(TOY, tmp_path / "toy"))
+    edit(
+        pack,
+        "rules.yaml",
+        "when: {fact: users_affected, is: one}",
+        "when: {any: [{fact: users_affected, is: one}, "
+        "{all: [{fact: workaround, is: yes}, {not: {fact: service_down, is: [no, unknown]}}]}]}",
+    )
+    advisor = triage.Advisor(pack)
+    if _durable is not None:
+        assert isinstance(advisor._router, DurableRouter)
+    facts = advisor.pack.facts
+    for answers in itertools.product(*(fact.answers for fact in facts)):
+        case = dict(zip([fact.id for fact in facts], answers, strict=True))
+        assert advisor.primary_route(case) == advisor.assess(case).primary_route, case
+
+
+def test_an_engine_that_gives_two_routes_for_one_case_is_an_error_that_leaves_it_working(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import triage._engine as engine
+
+    if engine._durable is None:
+        pytest.skip("durable_rules is not importable on this Python")
+    advisor = triage.Advisor()
+    assert advisor.primary_route({}) == "child_protection_referral"
+    real = engine._durable
+
+    class TwoActions:  # the real engine, with one made-up action after the real one
+        def __init__(self) -> None:
+            self.made_up = False
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def complete_and_start_action(self, handle: object, state: object) -> object:
+            if self.made_up:  # completing the made-up action: nothing more
+                return None
+            found = real.complete_and_start_action(handle, state)
+            if found:
+                return found
+            self.made_up = True
+            return '{"single_agency_route": {"m": {}}}'
+
+    monkeypatch.setattr(engine, "_durable", TwoActions())
+    with pytest.raises(triage.TriageError, match="2 routes for one case"):
+        advisor.primary_route({})
+    monkeypatch.setattr(engine, "_durable", real)
+    assert advisor.primary_route({"immediate_danger": "yes"}) == "emergency_response"
+    assert advisor.primary_route({}) == "child_protection_referral"

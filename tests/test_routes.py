@@ -15,6 +15,8 @@ import triage
 from triage._pack import load_pack
 from triage._routes import RouteRules
 
+TOY = ROOT / "tests" / "packs" / "toy"
+
 PACKS = [load_pack(ROOT / "rules" / "moray"), load_pack(ROOT / "tests" / "packs" / "toy")]
 
 
@@ -80,3 +82,14 @@ def test_the_advisor_resolves_routes_with_it() -> None:
     rec = advisor.recommend(case)
     assert [route.id for route in rec.routes] == list(resolution.routes)
     assert [out.rule for out in rec.ruled_out] == [rule.id for rule in resolution.ruled_out]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_negated_condition_holds_exactly_when_the_condition_does_not(data: st.DataObject) -> None:
+    from triage._conditions import holds, negated
+
+    for pack in (triage.load_pack(triage.default_pack_path()), triage.load_pack(TOY)):
+        case = {fact: data.draw(st.sampled_from(sorted(answers))) for fact, answers in pack.domains.items()}
+        for normal in pack.normal.values():
+            assert holds(negated(normal, pack.domains), case) is not holds(normal, case)

@@ -185,8 +185,10 @@ class Advisor:
 
     def primary_route(self, answers: Answers | InputModel) -> str:
         """Only the primary route of a case: the same as `assess(answers).primary_route`, validated
-        and matched by the same rules engine, without building the rest of the answer (for programs
-        that route cases and need nothing else). Raises InputError as `assess` does.
+        as `assess` validates, and decided by the same rules engine from the same rules (each
+        route's rules folded into one engine rule: one match, one action), without building the
+        rest of the answer, for programs that route cases and need nothing else. Raises InputError
+        as `assess` does.
 
         >>> Advisor().primary_route({"immediate_danger": "yes"})
         'emergency_response'
@@ -336,10 +338,10 @@ def _timestamp() -> str:
     written once a second rather than once an answer (threads may race to write it: each writes
     the same text for the same second)."""
     global _stamp
-    second = int(time.time())
-    if _stamp[0] != second:
-        _stamp = (second, datetime.fromtimestamp(second, timezone.utc).isoformat(timespec="seconds"))
-    return _stamp[1]
+    second, stamp = int(time.time()), _stamp  # one read: another thread may replace it meanwhile
+    if stamp[0] != second:
+        stamp = _stamp = (second, datetime.fromtimestamp(second, timezone.utc).isoformat(timespec="seconds"))
+    return stamp[1]
 
 
 _default: Advisor | None = None

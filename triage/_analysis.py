@@ -258,7 +258,10 @@ def build_analysis(pack: Pack) -> Analysis:
     pack from the command line's cache comes with its diagrams (see `prepared`)."""
     state = _prepared.pop(pack, None)
     if state is not None:
-        return Analysis(pack, state)
+        try:
+            return Analysis(pack, state)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass  # not the state of an analysis (a damaged cache entry): built again below
     try:
         return Analysis(pack)
     except DiagramLimit as error:

@@ -101,18 +101,13 @@ class Diagrams:
     def __len__(self) -> int:
         return len(self._var)
 
-    def exported(
-        self,
-    ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Hashable, ...]]:
+    def exported(self) -> Exported:
         """The store's nodes as plain data (arity, variable, children and value per node), from
         which `restored` builds an equal store: what a cache keeps instead of building it again."""
         return self.arity, tuple(self._var), tuple(self._kids), tuple(self._value)
 
     @classmethod
-    def restored(
-        cls,
-        exported: tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Hashable, ...]],
-    ) -> Diagrams:
+    def restored(cls, exported: Exported) -> Diagrams:
         """The store `exported` came from, node for node (the same ids for the same diagrams)."""
         arity, var, kids, value = exported
         store = cls(arity)

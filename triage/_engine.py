@@ -5,8 +5,12 @@ directly (not the Host API, whose timer threads crash and re-assert state). What
 measured, and how this module avoids it:
 - a session in which no rule fired crashes on delete: an always-true sentinel rule fires on every
   case, so there is always a match and never MessageNotHandled;
-- events are consumed by the first rule: cases are asserted as facts, and retracted after, in one
-  session (no session churn, so memory stays flat and no 1,024-session limit is reached);
+- events are consumed by the first rule: to match every rule, cases are asserted as facts, and
+  retracted after, in one session (no session churn, so memory stays flat and no 1,024-session
+  limit is reached); `DurableRouter` uses that consumption on purpose, for the primary route
+  alone (one rule per route, the most urgent first by `pri`, and an always-true default route);
+- every action is completed before a call returns, whatever happens (an action left open makes
+  the session refuse every later case);
 - every rule is guarded by `kind == "case"`, the only other key besides the fact ids, which the
   pack loader keeps off the reserved keys (sid, id, $...);
 - a fact fires once per true `$or` branch: matches are collected into a set;
@@ -14,7 +18,8 @@ measured, and how this module avoids it:
 - the pack loader bounds the branches (512 branching from one test hang asserting a fact, 513 hang
   creating the ruleset; every rule branches from the guard, so the pack's total is bounded) and
   the facts (a fact of more than 251 keys is refused with code 302); more than 257 rules with one
-  condition fail creation with code 108, reported as a PackError;
+  condition fail creation with code 108, reported as a PackError; the router's ruleset, whose
+  conditions fold the rule-outs in, counts its own branches against the same bound;
 - only a full, validated case is encoded and asserted (never reserved keys or long strings).
 """
 
@@ -131,6 +136,40 @@ def _compiled(definition: str) -> _Ruleset:
         return found
 
 
+def _fire(
+    assert_: Callable[[Any, str], Any],
+    handle: Any,
+    message: str,
+    retract: Callable[[Any, str], Any] | None = None,
+) -> list[str]:
+    """Asserts a fact or event, runs every action it starts and (with `retract`) retracts it
+    again, returning the ids of the rules that fired, in the order the engine gave them. Every
+    action is completed, even an unexpected one: an action left open makes the session refuse
+    every later case. Call with the ruleset's lock held."""
+    try:
+        result = assert_(handle, message)
+    except _durable.error as error:
+        raise TriageError(f"the rules engine refused the case ({error})") from None
+    fired: list[str] = []
+    try:
+        if result[0] != 0:
+            raise TriageError(f"the rules engine refused the case (code {result[0]})")
+        state = result[1]
+        action = _durable.start_action_for_state(handle, state)
+        while action:
+            text = action[1] if isinstance(action, tuple) else action
+            # {"RULE_ID": {"m": FACT}}: reading the id alone, rather than decoding the whole fact
+            # once per action (9 a case), halves the time of a match.
+            fired.append(text[2 : text.find('"', 2)])
+            action = _durable.complete_and_start_action(handle, state)
+    except _durable.error as error:
+        raise TriageError(f"the rules engine failed on the case ({error})") from None
+    finally:
+        if retract is not None:
+            retract(handle, message)
+    return fired
+
+
 class _Encoder:
     """Writes a case as the JSON the rules match. Only a full case of the pack's own facts and
     answers reaches the engine (reserved keys, long strings and odd types can crash it)."""
@@ -183,25 +222,8 @@ class DurableMatcher:
     def matches(self, case: Case) -> frozenset[str]:
         """The ids of the rules whose condition holds for the case."""
         fact, handle = self._encode(case), self._handle
-        fired: set[str] = set()
         with self._lock:
-            try:
-                result = _durable.assert_fact(handle, fact)
-            except _durable.error as error:
-                raise TriageError(f"the rules engine refused the case ({error})") from None
-            try:
-                if result[0] != 0:
-                    raise TriageError(f"the rules engine refused the case (code {result[0]})")
-                state = result[1]
-                action = _durable.start_action_for_state(handle, state)
-                while action:
-                    message = action[1] if isinstance(action, tuple) else action
-                    # {"RULE_ID": {"m": FACT}}: reading the id alone, rather than decoding the
-                    # whole fact once per action (9 a case), halves the time of a match.
-                    fired.add(message[2 : message.find('"', 2)])
-                    action = _durable.complete_and_start_action(handle, state)
-            finally:
-                _durable.retract_fact(handle, fact)
+            fired = set(_fire(_durable.assert_fact, handle, fact, _durable.retract_fact))
         if not fired <= self._rules:
             raise TriageError(f"the rules engine reported unknown rules: {sorted(fired - self._rules)}")
         fired.discard(_SENTINEL)
@@ -223,22 +245,12 @@ class DurableRouter:
         self._encode = _Encoder(pack)
 
     def primary(self, case: Case) -> str:
-        event, handle = self._encode(case), self._handle
+        event = self._encode(case)
         with self._lock:
-            try:
-                result = _durable.assert_event(handle, event)
-                if result[0] != 0:
-                    raise TriageError(f"the rules engine refused the case (code {result[0]})")
-                state = result[1]
-                action = _durable.start_action_for_state(handle, state)
-                message = action[1] if isinstance(action, tuple) else action
-                more = _durable.complete_and_start_action(handle, state)
-            except _durable.error as error:
-                raise TriageError(f"the rules engine refused the case ({error})") from None
-        route = message[2 : message.find('"', 2)] if message else ""
-        if more or route not in self._routes:
-            raise TriageError(f"the rules engine reported an unexpected route: {route or 'none'}")
-        return route
+            routes = _fire(_durable.assert_event, self._handle, event)
+        if len(routes) != 1 or routes[0] not in self._routes:
+            raise TriageError(f"the rules engine gave {len(routes)} routes for one case: {routes[:3]}")
+        return routes[0]
 
 
 class MatchingRouter:

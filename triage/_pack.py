@@ -189,11 +189,6 @@ class Pack:
         """Each rule's condition in negation normal form, by rule id."""
         return {rule.id: normalise(rule.when, self.domains) for rule in self.rules}
 
-    @cached_property
-    def rule_order(self) -> dict[str, int]:
-        """Each rule's position in the pack, by rule id."""
-        return {rule.id: index for index, rule in enumerate(self.rules)}
-
     def find_rule(self, rule_id: str) -> RuleSpec:
         """The rule with this id, or an InputError with the closest id.
 

@@ -11,8 +11,9 @@ Where: `$TRIAGE_CACHE_DIR`, else `$XDG_CACHE_HOME/triage`, else `~/.cache/triage
 per pack folder. `TRIAGE_CACHE_DIR=off` turns it off. Safe by construction: entries are written to
 a temporary file and renamed into place (never half-written); a folder or file that is not the
 user's own, or that others may write to, is neither read nor written; an entry is read with an
-unpickler that can build only the pack's own models (no other code can run), and one that is
-corrupt, foreign or stale is ignored and replaced.
+unpickler that can build only the pack's own models (no other code can run), only when the sha256
+of its content matches the one written with it, and one that is corrupt, foreign or stale is
+ignored and replaced.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from triage._errors import PackError
 from triage._pack import MAX_FILE_BYTES, Pack, PackDocument, add_to_digest, load_pack, pack_files
 from triage._version import __version__
 
-_MAGIC = b"triage-pack-cache 2\n"
+_MAGIC = b"triage-pack-cache 3\n"
 _ENV = "TRIAGE_CACHE_DIR"
 _OFF = "off"
 # The modules whose code decides whether a pack is valid, and what its analysis holds: an entry
@@ -87,16 +88,20 @@ def load_pack_cached(path: str | Path) -> Pack:
     found = _read(entry, header)
     if found is not None:
         pack = Pack(found[0], path=folder, sha256=digest)
-        prepared(pack, found[1])
+        if found[1] is not None:
+            prepared(pack, found[1])
         return pack
     pack = load_pack(folder)
     if pack.sha256 == digest:  # the files did not change while they were loaded
+        state: AnalysisState | None
         try:
             state = build_analysis(pack).state()
-        except PackError:  # diagrams past their bound: reported where the analysis is used
-            return pack
-        prepared(pack, state)
-        _write(entry, header + pickle.dumps((pack.document, state), protocol=pickle.HIGHEST_PROTOCOL))
+        except PackError:  # diagrams past their bound: the pack alone is kept, and the error is
+            state = None  # reported where the analysis is used, as without the cache
+        else:
+            prepared(pack, state)
+        payload = pickle.dumps((pack.document, state), protocol=pickle.HIGHEST_PROTOCOL)
+        _write(entry, header + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
     return pack
 
 
@@ -142,21 +147,24 @@ class _PackUnpickler(pickle.Unpickler):
         return found
 
 
-def _read(entry: Path, header: bytes) -> tuple[PackDocument, AnalysisState] | None:
+def _read(entry: Path, header: bytes) -> tuple[PackDocument, AnalysisState | None] | None:
     try:
         with entry.open("rb") as handle:
             if not (_own(os.fstat(handle.fileno())) and _own(entry.parent.stat())):
                 return None
             if handle.read(len(header)) != header:
                 return None  # another pack's, another version's, or corrupt
-            found = _PackUnpickler(io.BytesIO(handle.read())).load()
+            digest, payload = handle.readline().rstrip(b"\n"), handle.read()
+            if hashlib.sha256(payload).hexdigest().encode() != digest:
+                return None  # damaged: a changed byte could change the advice
+            found = _PackUnpickler(io.BytesIO(payload)).load()
     except Exception:  # any unreadable entry is a miss, never an error
         return None
     if not (
         isinstance(found, tuple)
         and len(found) == 2
         and isinstance(found[0], PackDocument)
-        and isinstance(found[1], dict)
+        and (found[1] is None or isinstance(found[1], dict))
     ):
         return None
     return found

@@ -29,7 +29,8 @@ def made(model: type[M], values: dict[str, Any]) -> M:
     instance = _new(model)
     _set(instance, "__dict__", values)
     # Every field is set, in every model made here: one set of them per model class serves all
-    # (pydantic copies it before changing it, as in model_copy).
+    # (pydantic copies it before changing it, as in model_copy; `model_fields_set` of an answer is
+    # that shared set, to be read, not changed).
     fields = _every_field.get(model)
     if fields is None:
         fields = _every_field.setdefault(model, set(model.model_fields))
