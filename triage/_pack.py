@@ -250,8 +250,13 @@ def load_pack(path: str | Path) -> Pack:
     origin: dict[str, str] = {}
     digest = hashlib.sha256()
     for file in pack_files(folder):
-        data = read_yaml(file, limit=MAX_FILE_BYTES)
-        add_to_digest(digest, file, file.read_bytes())
+        try:  # read once, for the data and for the pack's sha256
+            with file.open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise PackError(f"cannot read: {error.strerror or error}", file=str(file)) from None
+        data = read_yaml(file, limit=MAX_FILE_BYTES, raw=raw)
+        add_to_digest(digest, file, raw)
         if data is None:
             continue
         if not isinstance(data, dict):

@@ -6,6 +6,7 @@ cache (see _pack_cache) never reads YAML, and importing PyYAML is a few millisec
 
 from __future__ import annotations
 
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -84,13 +85,16 @@ def _loader() -> Any:
     return Loader
 
 
-def read_yaml(path: Path, *, limit: int) -> Any:
-    """Plain YAML data from a file of at most `limit` bytes, or a PackError naming the file (and
-    line). Refuses oversized files and everything the loader refuses."""
+def read_yaml(path: Path, *, limit: int, raw: bytes | None = None) -> Any:
+    """Plain YAML data from a file of at most `limit` bytes (or from `raw`, the bytes already read
+    from it), or a PackError naming the file (and line). Refuses oversized files and everything
+    the loader refuses."""
     import yaml
 
     name = str(path)
-    text = read_bounded(path, limit, lambda problem: PackError(problem, file=name))
+    text = read_bounded(
+        path if raw is None else io.BytesIO(raw), limit, lambda problem: PackError(problem, file=name)
+    )
     try:
         return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.reader.ReaderError as error:  # a control character: say which, and where
