@@ -126,3 +126,16 @@ def test_every_reason_and_note_in_a_full_answer_names_its_source(case: dict[str,
             continue
         cited = " ".join(f"[rule {rule.id}; source: {rule.source}]".split())
         assert cited in text, rule.id
+
+
+def test_an_emergency_answer_names_the_other_routes_in_words(advisor: triage.Advisor) -> None:
+    rec = advisor.assess(
+        {"immediate_danger": "yes", "unreported_harm_concern": "yes", "decision_sought": "yes"}
+    )
+    text = render_text(rec, width=80)
+    after = " ".join(text.split("After this, also: ", 1)[1].split("\n\n", 1)[0].split())
+    assert (
+        after
+        == "Child protection referral - share the concern now; Take the decision to the forum that owns it."
+    )
+    assert "child_protection_referral" not in text and "decision_forum" not in text

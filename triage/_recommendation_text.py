@@ -110,9 +110,11 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
         )
         lines.append(para(f"{focus.title}: {status}.", indent=""))
         lines.extend(para(reason, indent="", bullet="Why: ") for reason in reasons)
-        if len(rec.routes) > 1:  # by id: a safety answer stays short
-            names = ", ".join(route.id for route in rec.routes[1:])
-            lines.append(para(f"{names}.", indent="", bullet="Also applies, after this: "))
+        # The other routes by their titles alone (the focus route has its own line above).
+        others = [route.title for route in rec.routes[1:] if route.id != focus.route]
+        if others:
+            also = f"After this, also: {'; '.join(others)}."
+            lines.append(wrap(also, indent="", bullet="", width=width, hang="  "))
     else:
         lines += ["", "Why (reasons and sources):"]
         lines.extend(para(reason, bullet="- ") for reason in reasons)

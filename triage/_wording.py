@@ -37,14 +37,17 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def wrap(text: str, indent: str = "  ", bullet: str = "- ", width: int = WIDTH) -> str:
-    """A bulleted paragraph wrapped to `width`, its continuation lines under the text; a line
-    breaks only between words (a word longer than the line keeps its own line)."""
+def wrap(
+    text: str, indent: str = "  ", bullet: str = "- ", width: int = WIDTH, hang: str | None = None
+) -> str:
+    """A bulleted paragraph wrapped to `width`, its continuation lines under the text (or, with
+    `hang`, indented by it); a line breaks only between words (a word longer than the line keeps
+    its own line)."""
     return textwrap.fill(
         one_line(text),
         width=width,
         initial_indent=indent + bullet,
-        subsequent_indent=indent + " " * len(bullet),
+        subsequent_indent=indent + (" " * len(bullet) if hang is None else hang),
         break_long_words=False,
         break_on_hyphens=False,
     )
