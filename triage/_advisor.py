@@ -68,12 +68,16 @@ class Advisor:
         self.matcher: Matcher = make_matcher(self.pack)
         self._analysis_lock = threading.Lock()
         self._router_lock = threading.Lock()
-        # What each rule shows in an answer, worked out once rather than on every case.
-        self._rule_facts = {rule.id: rule_facts(rule) for rule in self.pack.rules}
-        self._citation = {rule.id: self.pack.cite(rule.source) for rule in self.pack.rules}
-        # What a fired rule shows besides the case's answers, per rule.
+        # What each rule shows in an answer when it fires, worked out once rather than on every
+        # case: its effect, route, citation and reason, and the facts whose answers it shows.
         self._fired_parts = {
-            rule.id: (rule.effect, rule.route or rule.requires_route, self._citation[rule.id], rule.reason)
+            rule.id: (
+                rule.effect,
+                rule.route or rule.requires_route,
+                self.pack.cite(rule.source),
+                rule.reason,
+                rule_facts(rule),
+            )
             for rule in self.pack.rules
         }
         # Every (fact, answer) an answer can show, built once: the models are frozen, so shared.
@@ -253,8 +257,8 @@ class Advisor:
         )
 
     def _fired(self, rule: str, case: Case) -> FiredRule:
-        effect, route, source, reason = self._fired_parts[rule]
-        facts = {fact: case[fact] for fact in self._rule_facts[rule]}
+        effect, route, source, reason, shown = self._fired_parts[rule]
+        facts = {fact: case[fact] for fact in shown}
         return made(
             FiredRule,
             {

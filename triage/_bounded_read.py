@@ -8,6 +8,25 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def read_bounded_bytes(source: Path | BinaryIO, limit: int, fail: Callable[[str], Exception]) -> bytes:
+    """The bytes of a file (or an open binary stream such as stdin), of at most `limit` bytes.
+
+    `fail` makes the exception for a problem ("cannot read: ...", "larger than N KiB"); the caller
+    says which kind and names the source.
+    """
+    try:
+        if isinstance(source, Path):
+            with source.open("rb") as handle:
+                raw = handle.read(limit + 1)
+        else:
+            raw = source.read(limit + 1)
+    except OSError as error:
+        raise fail(f"cannot read: {error.strerror or error}") from None
+    if len(raw) > limit:
+        raise fail(f"larger than {limit // 1024} KiB")
+    return raw
+
+
 def read_bounded(source: Path | BinaryIO, limit: int, fail: Callable[[str], Exception]) -> str:
     """The UTF-8 text of a file (or an open binary stream such as stdin), of at most `limit` bytes.
 
@@ -20,16 +39,7 @@ def read_bounded(source: Path | BinaryIO, limit: int, fail: Callable[[str], Exce
     ...
     ValueError: larger than 0 KiB
     """
-    try:
-        if isinstance(source, Path):
-            with source.open("rb") as handle:
-                raw = handle.read(limit + 1)
-        else:
-            raw = source.read(limit + 1)
-    except OSError as error:
-        raise fail(f"cannot read: {error.strerror or error}") from None
-    if len(raw) > limit:
-        raise fail(f"larger than {limit // 1024} KiB")
+    raw = read_bounded_bytes(source, limit, fail)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -17,6 +17,7 @@ from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from triage._bounded_read import read_bounded_bytes
 from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
 from triage._conditions import depth as condition_depth
 from triage._engine_conditions import engine_branches
@@ -231,6 +232,11 @@ def pack_files(folder: Path) -> list[Path]:
     return files
 
 
+def read_pack_file(file: Path) -> bytes:
+    """A pack file's bytes (at most MAX_FILE_BYTES), or a PackError naming the file."""
+    return read_bounded_bytes(file, MAX_FILE_BYTES, lambda problem: PackError(problem, file=str(file)))
+
+
 def add_to_digest(digest: Any, file: Path, raw: bytes) -> None:
     """Adds one file of a pack (its name and bytes) to the pack's sha256."""
     digest.update(file.name.encode() + b"\0" + raw + b"\0")
@@ -250,11 +256,7 @@ def load_pack(path: str | Path) -> Pack:
     origin: dict[str, str] = {}
     digest = hashlib.sha256()
     for file in pack_files(folder):
-        try:  # read once, for the data and for the pack's sha256
-            with file.open("rb") as handle:
-                raw = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            raise PackError(f"cannot read: {error.strerror or error}", file=str(file)) from None
+        raw = read_pack_file(file)  # read once, for the data and for the pack's sha256
         data = read_yaml(file, limit=MAX_FILE_BYTES, raw=raw)
         add_to_digest(digest, file, raw)
         if data is None:

@@ -38,7 +38,7 @@ from triage import (
 )
 from triage._analysis import AnalysisState, build_analysis, prepared
 from triage._errors import PackError
-from triage._pack import MAX_FILE_BYTES, Pack, PackDocument, add_to_digest, load_pack, pack_files
+from triage._pack import Pack, PackDocument, add_to_digest, load_pack, pack_files, read_pack_file
 from triage._version import __version__
 
 _MAGIC = b"triage-pack-cache 3\n"
@@ -111,11 +111,7 @@ def _files_sha256(folder: Path) -> str | None:
         files = pack_files(folder)
         digest = hashlib.sha256()
         for file in files:
-            with file.open("rb") as handle:
-                raw = handle.read(MAX_FILE_BYTES + 1)
-            if len(raw) > MAX_FILE_BYTES:
-                return None
-            add_to_digest(digest, file, raw)
+            add_to_digest(digest, file, read_pack_file(file))
     except (OSError, PackError):
         return None
     return digest.hexdigest()

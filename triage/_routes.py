@@ -51,7 +51,7 @@ class Resolution:
     def __init__(self, pack: Pack, matched: AbstractSet[str], table: RuleTable | None = None) -> None:
         # The fired rules in the pack's order: sorting the few matches beats scanning every rule
         # (the table's first items, the places in the pack, are distinct: only they are compared).
-        fired = sorted(map((table or rule_table(pack)).__getitem__, matched))
+        fired = sorted(map((rule_table(pack) if table is None else table).__getitem__, matched))
         self.ruled_out = [rule for _, effect, _, _, rule in fired if effect == "rule_out"]
         excluded = {rule.route for rule in self.ruled_out}
         recommending: dict[str, list[RuleSpec]] = {}
@@ -156,7 +156,9 @@ class RouteRules:
         route is the first route whose condition holds, else the default route."""
         pack = self.pack
         found: dict[str, Normal] = {}
-        for route, _recommend, _rule_out in self._deciders:
+        for route in self.recommend:
+            if route == pack.default_route:
+                continue
             recommending = Or(tuple(pack.normal[rule] for rule in self.recommend[route]))
             allowed = tuple(negated(pack.normal[rule], pack.domains) for rule in self.rule_out[route])
             found[route] = And((recommending, *allowed)) if allowed else recommending
