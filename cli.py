@@ -694,7 +694,7 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
         from triage.web import serve as serve_web
     except ImportError:
         raise TriageError(
-            "triage serve needs the web extra: pip install 'triage[web]'", code="usage"
+            "triage serve needs the web extra: pip install 'rcd-triage[web]'", code="usage"
         ) from None
     serve_web(advisor_for(rules_dir), host, port, say=click.echo)
 

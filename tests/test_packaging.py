@@ -42,7 +42,7 @@ def pip(*args: str) -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     folder = tmp_path_factory.mktemp("wheel")
     pip("wheel", "--no-deps", "-w", str(folder / "dist"), str(copy_checkout(folder / "src")))
-    (path,) = (folder / "dist").glob("triage-*.whl")
+    (path,) = (folder / "dist").glob("rcd_triage-*.whl")
     return zipfile.ZipFile(path)
 
 
@@ -54,6 +54,23 @@ def test_the_wheel_claims_no_top_level_name_but_triage(wheel: zipfile.ZipFile) -
     assert "triage/_packs/moray/rules.yaml" in wheel.namelist()
     (entry_points,) = [name for name in wheel.namelist() if name.endswith("entry_points.txt")]
     assert "triage = triage.__main__:main" in wheel.read(entry_points).decode()
+
+
+def test_the_wheel_is_the_distribution_rcd_triage_and_requires_no_triage(wheel: zipfile.ZipFile) -> None:
+    # The package index's "triage" is another project: no requirement may name it. The test extra's
+    # self-reference (rcd-triage[web]) is written out by the build as the web extra's requirements.
+    (metadata,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+    fields = wheel.read(metadata).decode().split("\n\n")[0].splitlines()
+    assert "Name: rcd-triage" in fields
+    requirements = [
+        Requirement(field.split(": ", 1)[1]) for field in fields if field.startswith("Requires-Dist:")
+    ]
+    assert not [req for req in requirements if req.name in ("triage", "rcd-triage")]
+
+    def extra(name: str) -> set[str]:
+        return {req.name for req in requirements if req.marker and req.marker.evaluate({"extra": name})}
+
+    assert extra("web") and extra("web") <= extra("test")
 
 
 def test_the_wheel_carries_the_mit_licence_and_installs_without_durable_rules_on_313(
@@ -92,7 +109,7 @@ def test_an_editable_install_runs_the_edited_code_through_both_entry_points(tmp_
     deps = tmp_path / "deps"
     deps.mkdir()
     for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if not entry.name.startswith(("triage", "_editable_impl_triage", "__editable__")):
+        if not entry.name.startswith(("rcd_triage", "_editable_impl_rcd_triage", "__editable__")):
             (deps / entry.name).symlink_to(entry)
     (Path(purelib) / "_deps.pth").write_text(f"{deps}\n")
     pip("--python", str(python), "install", "-e", str(checkout))

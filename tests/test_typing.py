@@ -21,7 +21,7 @@ def checked_copy(folder: Path, name: str) -> Path:
     """The consumer file in a folder of its own, with a pyright config in strict mode that finds
     triage in this checkout (as an installed, typed package would be found)."""
     shutil.copy(FILES / name, folder / name)
-    config = {"typeCheckingMode": "strict", "extraPaths": [str(ROOT)], "pythonVersion": "3.10"}
+    config = {"typeCheckingMode": "strict", "extraPaths": [str(ROOT)], "pythonVersion": "3.11"}
     (folder / "pyrightconfig.json").write_text(json.dumps(config))
     return folder / name
 

@@ -29,8 +29,8 @@ def test_both_versions_are_semantic() -> None:
     assert re.match(SEMVER_PATTERN, pack.version)
 
 
-def test_installed_metadata_carries_the_library_version() -> None:
-    assert metadata.version("triage") == triage.__version__
+def test_the_installed_distribution_rcd_triage_carries_the_library_version() -> None:
+    assert metadata.version("rcd-triage") == triage.__version__
 
 
 def test_changelog_records_the_current_versions_of_both() -> None:

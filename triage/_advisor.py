@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -338,13 +338,13 @@ _stamp: tuple[int, str] = (-1, "")
 
 
 def _timestamp() -> str:
-    """Now, in UTC, to the second: `datetime.now(timezone.utc).isoformat(timespec="seconds")`,
+    """Now, in UTC, to the second: `datetime.now(UTC).isoformat(timespec="seconds")`,
     written once a second rather than once an answer (threads may race to write it: each writes
     the same text for the same second)."""
     global _stamp
     second, stamp = int(time.time()), _stamp  # one read: another thread may replace it meanwhile
     if stamp[0] != second:
-        stamp = _stamp = (second, datetime.fromtimestamp(second, timezone.utc).isoformat(timespec="seconds"))
+        stamp = _stamp = (second, datetime.fromtimestamp(second, UTC).isoformat(timespec="seconds"))
     return stamp[1]
 
 

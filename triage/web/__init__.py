@@ -1,6 +1,6 @@
 """`triage serve`: a page for practitioners and a JSON API under /v1, on one shared Advisor.
 
-Needs the `web` extra (`pip install 'triage[web]'`). Nothing is stored: the answers of an interview
+Needs the `web` extra (`pip install 'rcd-triage[web]'`). Nothing is stored: the answers of an interview
 travel in the page's forms (POST, never in a URL), and the access log holds method, path, status
 and time only.
 
