@@ -427,9 +427,10 @@ def rules_show(rule_id: str, as_json: bool, rules_dir: Path | None) -> None:
 def rules_check(ctx: click.Context, pack_dir: Path | None, as_json: bool, rules_dir: Path | None) -> None:
     """Check a rule pack without running cases (default: the default pack).
 
-    Errors (exit 1): the pack does not load, a rule that can never hold or never take effect, a
-    route no rule can recommend, a duplicate rule. Warnings (exit 0): a subsumed rule, a fact no
-    rule reads.
+    Errors (exit 1): the pack does not load (every problem listed), a rule that can never hold or
+    never take effect, a route no rule can recommend or that is never primary, a safety question
+    whose 'unknown' leads to no safety route, alternatives that come together, a duplicate rule.
+    Warnings (exit 0): a subsumed rule, a fact no rule reads, a source never cited.
     """
     if pack_dir is not None and rules_dir is not None and pack_dir != rules_dir:
         raise click.UsageError("give the pack folder once: DIR or --rules")

@@ -125,6 +125,106 @@ def test_a_pack_that_does_not_load_is_one_error_finding(toy: Path, name: str) ->
     assert len(lines) == 2
 
 
+def test_removing_a_fact_names_every_rule_that_used_it_in_one_run(toy: Path) -> None:
+    edit(
+        toy,
+        "facts.yaml",
+        "  - id: users_affected\n    question: How many users are affected?\n"
+        "    answers: [one, some, many, unknown]\n",
+        "",
+    )
+    report = triage.check_pack(toy)
+    rules = {"major_outage", "major_not_for_one", "self_help_workaround"}
+    named = {rule for rule in rules for f in report.findings if f"rule '{rule}'" in f.message}
+    assert named == rules
+    assert all("unknown fact 'users_affected'" in f.message for f in report.findings)
+    code, lines = cli_check(toy)
+    assert code == 1 and len(lines) == 4
+    assert lines[-1] == f"{toy}: the pack does not load, 3 errors, 0 warnings"
+
+
+def test_problems_in_several_files_are_all_listed(toy: Path) -> None:
+    edit(toy, "routes.yaml", "next_steps: [Open a major incident.]", "next_steps: []")
+    edit(toy, "facts.yaml", "question: Is a service unavailable?", 'question: ""')
+    edit(toy, "pack.yaml", "version: 0.1.0", "version: first")
+    messages = [finding.message for finding in triage.check_pack(toy).findings]
+    assert len(messages) == 3, messages
+    joined = "\n".join(messages)
+    assert "routes[major_incident].next_steps: must list at least 1 item, not 0" in joined
+    assert "facts[service_down].question: must not be empty" in joined
+    assert "version: must be a version such as 1.0.0" in joined
+
+
+MISSPELT_KEYS = {
+    "a route's key": (
+        "routes.yaml",
+        "next_steps: [Call",
+        "nxt_steps: [Call",
+        "nxt_steps: unknown key",
+        "next_steps",
+    ),
+    "a rule's key": (
+        "rules.yaml",
+        "    reason: A service",
+        "    reasn: A service",
+        "reasn: unknown key",
+        "reason",
+    ),
+    "a condition's key": (
+        "rules.yaml",
+        '{fact: workaround, is: "yes"}',
+        '{fact: workaround, iss: "yes"}',
+        "iss: unknown key",
+        "is",
+    ),
+    "a citation's key": (
+        "rules.yaml",
+        'section: "2.1"}',
+        'sectoin: "2.1"}',
+        "sectoin: unknown key",
+        "section",
+    ),
+    "a source's key": (
+        "pack.yaml",
+        'date: "2024-01"\ncontacts',
+        'dated: "2024-01"\ncontacts',
+        "dated: unknown key",
+        "date",
+    ),
+    "a top-level key": ("facts.yaml", "facts:", "fcts:", "the pack has no 'facts' ('fcts' in", "facts"),
+}
+
+
+@pytest.mark.parametrize("name", MISSPELT_KEYS)
+def test_a_misspelt_key_is_named_with_the_key_it_may_be(toy: Path, name: str) -> None:
+    file, old, new, words, meant = MISSPELT_KEYS[name]
+    edit(toy, file, old, new)
+    messages = [finding.message for finding in triage.check_pack(toy).findings]
+    assert any(words in message and f"'{meant}'" in message for message in messages), messages
+
+
+def test_load_messages_speak_of_the_pack_not_of_the_validator(toy: Path) -> None:
+    edit(toy, "routes.yaml", "next_steps: [Call the security desk.]", "next_steps: Call the desk")
+    edit(toy, "routes.yaml", "title: Self help", 'title: ""')
+    edit(toy, "rules.yaml", "effect: rule_out", "effect: rule_ot")
+    edit(toy, "rules.yaml", "id: major_outage", "id: Major-Outage")
+    edit(toy, "routes.yaml", "    title: No action\n", "    title: No action\n    contact: [security_desk]\n")
+    text = "\n".join(finding.message for finding in triage.check_pack(toy).findings)
+    for word in ("Tuple", "String should", "Extra inputs", "Input should", "pattern", "dictionary", "^"):
+        assert word not in text
+    assert "next_steps: must be a list" in text
+    assert "title: must not be empty" in text
+    assert "effect: must be 'recommend', 'rule_out' or 'advice' (did you mean 'rule_out'?)" in text
+    assert "id: must be a lower-case word" in text
+    assert "contact: unknown key (did you mean 'contacts'?)" in text
+
+
+def test_a_shared_priority_names_both_routes(toy: Path) -> None:
+    edit(toy, "routes.yaml", "priority: 3\n", "priority: 2\n")
+    finding = only(triage.check_pack(toy), "load")
+    assert "routes 'major_incident' and 'self_help' share priority 2" in finding.message
+
+
 # --- findings of the analysis -----------------------------------------------------------------
 
 NEVER_HOLDS = """
@@ -342,6 +442,116 @@ def test_advice_rules_with_different_notes_on_one_condition_are_not_duplicates(t
     assert triage.check_pack(toy).findings == []
 
 
+def test_a_route_that_can_never_be_primary_is_an_error(toy: Path) -> None:
+    edit(
+        toy,
+        "rules.yaml",
+        '        - {fact: workaround, is: "yes"}\n',
+        '        - {fact: workaround, is: "yes"}\n        - {fact: data_exposed, is: "yes"}\n',
+    )
+    report = triage.check_pack(toy)
+    finding = only(report, "never_primary")
+    assert finding.route == "self_help" and "(security_incident)" in finding.message
+    assert finding.example is not None
+    rec = triage.Advisor(toy).assess(finding.example)
+    assert [route.id for route in rec.routes][:1] == ["security_incident"]
+    assert "self_help" in [route.id for route in rec.routes]
+    assert cli_check(toy)[0] == 1
+
+
+def test_a_default_route_that_never_applies_is_an_error(toy: Path) -> None:
+    add_rules(
+        toy,
+        """
+  - id: always_self_help
+    effect: recommend
+    route: self_help
+    when: {fact: workaround, is: ["yes", "no", "unknown"]}
+    reason: Test.
+    source: {document: handbook, section: "9"}
+""",
+    )
+    finding = only(triage.check_pack(toy), "never_primary")
+    assert finding.route == "no_action" and "never applies" in finding.message
+
+
+def test_a_safety_question_whose_unknown_leads_to_no_safety_route_is_an_error(toy: Path) -> None:
+    edit(
+        toy,
+        "rules.yaml",
+        'when: {fact: data_exposed, is: ["yes", "unknown"]}',
+        'when: {fact: data_exposed, is: "yes"}',
+    )
+    finding = only(triage.check_pack(toy), "unsafe_unknown")
+    assert finding.fact == "data_exposed" and finding.example is not None
+    assert finding.example["data_exposed"] == "unknown"
+    rec = triage.Advisor(toy).assess(finding.example)
+    assert not [route for route in rec.routes if route.id == "security_incident"]
+    code, lines = cli_check(toy)
+    assert code == 1 and lines[0].startswith(
+        "error: fact 'data_exposed': a safety question answered 'unknown'"
+    )
+
+
+def test_routes_declared_alternatives_that_can_apply_together_are_an_error(toy: Path) -> None:
+    # Major incident (many users) and self help (not many) never come together: clean.
+    edit(
+        toy,
+        "routes.yaml",
+        "    title: Self help\n",
+        "    title: Self help\n    alternative_to: [major_incident]\n",
+    )
+    assert triage.check_pack(toy).findings == []
+    edit(
+        toy,
+        "routes.yaml",
+        "    title: Security incident\n",
+        "    title: Security incident\n    alternative_to: [self_help]\n",
+    )
+    finding = only(triage.check_pack(toy), "alternatives_together")
+    assert {finding.route, "self_help"} == {"security_incident", "self_help"}
+    assert finding.example is not None
+    routes = [route.id for route in triage.Advisor(toy).assess(finding.example).routes]
+    assert {"security_incident", "self_help"} <= set(routes)
+
+
+def test_notes_declared_alternatives_that_can_be_shown_together_are_an_error(toy: Path) -> None:
+    add_rules(
+        toy,
+        """
+  - id: advice_call_the_user
+    effect: advice
+    when: {fact: workaround, is: "no"}
+    text: Call the user.
+    reason: Test.
+    source: {document: handbook, section: "9"}
+    alternative_to: [advice_email_the_user]
+  - id: advice_email_the_user
+    effect: advice
+    when: {fact: service_down, is: "yes"}
+    text: Email the user.
+    reason: Test.
+    source: {document: handbook, section: "9"}
+""",
+    )
+    finding = only(triage.check_pack(toy), "alternatives_together")
+    assert finding.rule == "advice_call_the_user" and "note 'advice_email_the_user'" in finding.message
+    assert finding.example is not None
+    notes = {note.rule for note in triage.Advisor(toy).assess(finding.example).advice}
+    assert notes == {"advice_call_the_user", "advice_email_the_user"}
+
+
+def test_an_alternative_that_is_not_in_the_pack_is_named_with_did_you_mean(toy: Path) -> None:
+    edit(
+        toy,
+        "routes.yaml",
+        "    title: Self help\n",
+        "    title: Self help\n    alternative_to: [major_incidnt]\n",
+    )
+    finding = only(triage.check_pack(toy), "load")
+    assert "unknown route 'major_incidnt' (did you mean 'major_incident'?)" in finding.message
+
+
 # --- warnings: listed, exit 0 -------------------------------------------------------------------
 
 
@@ -379,6 +589,17 @@ def test_a_subsumed_rule_and_an_unread_fact_are_warnings(toy: Path) -> None:
     assert lines[0].startswith("warning: rule 'major_outage_no_workaround': ")
     assert lines[1].startswith("warning: fact 'printer_jammed': no rule reads it")
     assert lines[-1].endswith("6 rules, 0 errors, 2 warnings")
+
+
+def test_a_source_never_cited_is_a_warning(toy: Path) -> None:
+    edit(
+        toy, "pack.yaml", "contacts:\n", "  runbook:\n    title: Toy runbook\n    date: unknown\ncontacts:\n"
+    )
+    report = triage.check_pack(toy)
+    finding = only(report, "uncited_source")
+    assert (
+        report.ok and finding.severity == "warning" and "source 'runbook' is never cited" in finding.message
+    )
 
 
 def test_errors_come_before_warnings(toy: Path) -> None:
@@ -518,6 +739,11 @@ def brute_force(pack: Pack) -> set[tuple[str, str]]:
     for route in ROUTES:
         if all(route not in effect.routes for effect in effects):
             found.add(("route_unreachable", route))
+    for route in (*ROUTES, "rest"):
+        # A route never recommended is reported as unreachable; the default route, never applying.
+        seen = route == "rest" or any(route in effect.routes for effect in effects)
+        if seen and all(effect.primary != route for effect in effects):
+            found.add(("never_primary", route))
     live = [rule for rule in pack.rules if holds_in[rule.id]]
     for index, rule in enumerate(live):
         key = (rule.effect, rule.route, rule.requires_route, rule.text)

@@ -113,7 +113,12 @@ def test_pack_hash_identifies_content(pack_copy: Path) -> None:
             "rules.yaml",
         ),
         ("facts.yaml", "  - id: complex\n", "  - id: kind\n", "'kind' is reserved"),
-        ("routes.yaml", "priority: 2\n", "priority: 1\n", "two routes share a priority"),
+        (
+            "routes.yaml",
+            "priority: 2\n",
+            "priority: 1\n",
+            "routes 'emergency_response' and 'child_protection_referral' share priority 1",
+        ),
         ("routes.yaml", "priority: 2\n", "priority: -5\n", "priority"),
         ("pack.yaml", "version: 1.1.0", "version: one", "version"),
         ("pack.yaml", "focus_route: reflective_case_discussion", "focus_route: rcd", "unknown route 'rcd'"),

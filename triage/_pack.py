@@ -10,15 +10,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from triage._bounded_read import read_bounded_bytes
-from triage._conditions import Condition, ConditionModel, Normal, facts_read, leaves, normalise
+from triage._conditions import (
+    AllOf,
+    AnyOf,
+    Condition,
+    ConditionModel,
+    Leaf,
+    Normal,
+    NotOf,
+    facts_read,
+    leaves,
+    normalise,
+)
 from triage._conditions import depth as condition_depth
 from triage._engine_conditions import engine_branches
 from triage._errors import InputError, PackError, describe, describe_key, did_you_mean
@@ -101,6 +113,9 @@ class RouteSpec(BaseModel):
     next_steps: tuple[str, ...] = Field(min_length=1)
     contacts: tuple[str, ...] = ()
     sources: tuple[SourceRef, ...] = Field(min_length=1)
+    alternative_to: tuple[str, ...] = Field(
+        (), description="Routes meant as alternatives to this one: `rules check` shows any case giving both."
+    )
 
 
 class RuleSpec(BaseModel):
@@ -117,6 +132,11 @@ class RuleSpec(BaseModel):
     text: str | None = Field(None, min_length=1, description="Advice only: the note.")
     reason: str = Field(min_length=1)
     source: SourceRef
+    alternative_to: tuple[str, ...] = Field(
+        (),
+        description="Advice only: notes (advice rule ids) meant as alternatives to this one: "
+        "`rules check` shows any case giving both.",
+    )
 
 
 class PackDocument(BaseModel):
@@ -249,35 +269,99 @@ def load_pack(path: str | Path) -> Pack:
     >>> pack.id
     'moray-rcd'
 
-    Raises PackError naming the file, rule and field of the first problem found.
+    Raises PackError naming the file, rule and field of the first problem found (`read_pack`
+    finds them all, as `triage rules check` lists them).
     """
+    pack, problems = read_pack(path)
+    if pack is None:
+        raise problems[0]
+    return pack
+
+
+def read_pack(path: str | Path) -> tuple[Pack | None, list[PackError]]:
+    """The pack in a folder and every problem found in it: (pack, []) when it is valid, else
+    (None, the problems). A problem in one file does not hide those of the others; only when the
+    files hold a pack's keys are the keys' values checked, and only when those are well formed are
+    the ids they refer to."""
     folder = Path(path)
     merged: dict[str, Any] = {}
     origin: dict[str, str] = {}
     digest = hashlib.sha256()
-    for file in pack_files(folder):
-        raw = read_pack_file(file)  # read once, for the data and for the pack's sha256
-        data = read_yaml(file, limit=MAX_FILE_BYTES, raw=raw)
+    problems: list[PackError] = []
+    try:
+        files = pack_files(folder)
+    except PackError as error:
+        return None, [error]
+    for file in files:
+        try:
+            raw = read_pack_file(file)  # read once, for the data and for the pack's sha256
+            data = read_yaml(file, limit=MAX_FILE_BYTES, raw=raw)
+        except PackError as error:
+            problems.append(error)
+            continue
         add_to_digest(digest, file, raw)
         if data is None:
             continue
         if not isinstance(data, dict):
-            raise PackError("the top level must be a mapping of keys", file=str(file))
+            problems.append(PackError("the top level must be a mapping of keys", file=str(file)))
+            continue
         for key, value in data.items():
             if key in merged:
-                raise PackError(f"key '{key}' is also in {origin[key]}", file=str(file))
+                problems.append(PackError(f"key '{key}' is also in {origin[key]}", file=str(file)))
+                continue
             merged[key] = value
             origin[key] = str(file)
-    missing = [key for key in REQUIRED_KEYS if key not in merged]
-    if missing:
-        raise PackError(f"the pack has no '{missing[0]}'", file=str(folder))
+    if not problems:
+        problems = [_missing(key, merged, origin, folder) for key in REQUIRED_KEYS if key not in merged]
+    if problems:
+        return None, problems
     try:
         document = PackDocument.model_validate(merged)
     except ValidationError as error:
-        raise _pack_validation_error(error, merged, origin) from None
+        return None, [_pack_validation_error(item, merged, origin) for item in error.errors()]
     pack = Pack(document, path=folder, sha256=digest.hexdigest())
-    _validate_references(pack, origin)
-    return pack
+    problems = list(_reference_problems(pack, origin))
+    return (None, problems) if problems else (pack, [])
+
+
+def _missing(key: str, merged: Mapping[str, Any], origin: Mapping[str, str], folder: Path) -> PackError:
+    """A key the pack lacks, and the unknown key that may be it misspelt."""
+    import difflib  # here: only a mistake needs it
+
+    unknown = [name for name in merged if name not in PackDocument.model_fields]
+    for name in difflib.get_close_matches(key, unknown, n=1):
+        hint = f" ('{name}' in {origin[name]} is not a key of a pack: is it '{key}' misspelt?)"
+        return PackError(f"the pack has no '{key}'{hint}", file=str(folder))
+    return PackError(f"the pack has no '{key}'", file=str(folder))
+
+
+def _words_for(error: ErrorDetails) -> str:
+    """A validation error in the words of the pack format: no type names, no patterns."""
+    kind, value, context = error["type"], error["input"], error.get("ctx", {})
+    loc = error["loc"]
+    if kind in _KIND_WORDS:  # a YAML number where text belongs (version: 0.1): say what is wanted
+        return f"{_KIND_WORDS[kind]}, not {describe(value)}"
+    if kind == "extra_forbidden":
+        return f"unknown key{did_you_mean(str(loc[-1]), _keys_beside(loc))}"
+    if kind == "missing":
+        return "missing: add it"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "too_short":
+        least = context.get("min_length", 1)
+        return f"must list at least {least} item{'s' * (least != 1)}, not {len(value)}"
+    if kind == "too_long":
+        return f"must list at most {context.get('max_length')} items, not {len(value)}"
+    if kind in ("tuple_type", "list_type"):
+        return f"must be a list, not {describe(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of keys, not {describe(value)}"
+    if kind == "string_pattern_mismatch":
+        return _PATTERN_WORDS.get(str(context.get("pattern")), "is not in the expected form")
+    if kind == "literal_error":
+        suggestion = did_you_mean(str(value), re.findall(r"'([^']*)'", str(context.get("expected", ""))))
+        return f"must be {context.get('expected')}{suggestion}"
+    return error["msg"].replace("Value error, ", "")
 
 
 _KIND_WORDS = {
@@ -285,13 +369,40 @@ _KIND_WORDS = {
     "int_type": "must be a whole number",
     "bool_type": "must be true or false",
 }
+_PATTERN_WORDS = {
+    ID_PATTERN: "must be a lower-case word: letters, digits and _, starting with a letter, at most 64",
+    SEMVER_PATTERN: "must be a version such as 1.0.0",
+}
+
+# The models of the parts of a pack, by the key (or condition kind) a part sits under: where a key
+# is unknown, its "did you mean" comes from the keys of the part it is in.
+_PART_MODELS: dict[str, type[BaseModel]] = {
+    "rules": RuleSpec,
+    "facts": FactSpec,
+    "routes": RouteSpec,
+    "source": SourceRef,
+    "leaf": Leaf,
+    "all": AllOf,
+    "any": AnyOf,
+    "not": NotOf,
+}
+
+
+def _keys_beside(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed in the part of a pack where `loc` (ending with an unknown key) points."""
+    model: type[BaseModel] = PackDocument
+    if len(loc) == 3 and loc[0] in ("sources", "contacts"):  # a source or contact, by its name
+        model = Source if loc[0] == "sources" else Contact
+    elif len(loc) > 1:
+        parent = next(str(part) for part in reversed(loc[:-1]) if isinstance(part, str))
+        model = SourceRef if parent == "sources" else _PART_MODELS.get(parent, PackDocument)
+    return [field.alias or name for name, field in model.model_fields.items()]
 
 
 def _pack_validation_error(
-    error: ValidationError, merged: Mapping[str, Any], origin: Mapping[str, str]
+    error: ErrorDetails, merged: Mapping[str, Any], origin: Mapping[str, str]
 ) -> PackError:
-    first = error.errors()[0]
-    loc = list(first["loc"])
+    loc = list(error["loc"])
     key = str(loc[0]) if loc else ""
     rule = None
     if key in ("rules", "facts", "routes") and len(loc) > 1 and isinstance(loc[1], int):
@@ -310,141 +421,172 @@ def _pack_validation_error(
         for index, part in enumerate(loc)
         if part != "leaf" and not (index + 1 < len(loc) and loc[index + 1] == part)
     )
-    kind = _KIND_WORDS.get(first["type"])
-    # A YAML number where text belongs (version: 0.1), or true for a number: say what is wanted.
-    message = f"{kind}, not {describe(first['input'])}" if kind else first["msg"].replace("Value error, ", "")
     where = f"{key}.{field}" if field and key not in ("rules",) else (field or key)
     return PackError(
-        message, file=origin.get(str(first["loc"][0]) if first["loc"] else "", None), rule=rule, field=where
+        _words_for(error),
+        file=origin.get(str(error["loc"][0]) if error["loc"] else "", None),
+        rule=rule,
+        field=where,
     )
 
 
-def _validate_references(pack: Pack, origin: Mapping[str, str]) -> None:
-    """Every id a pack refers to exists, and the pack is within the engine's bounds."""
+def _reference_problems(pack: Pack, origin: Mapping[str, str]) -> Iterator[PackError]:
+    """Every id a pack refers to exists, and the pack is within the engine's bounds: a problem
+    for each place where not."""
 
-    def fail(key: str, message: str, *, rule: str | None = None, field: str | None = None) -> None:
-        raise PackError(message, file=origin.get(key), rule=rule, field=field)
+    def problem(key: str, message: str, *, rule: str | None = None, field: str | None = None) -> PackError:
+        return PackError(message, file=origin.get(key), rule=rule, field=field)
 
     for key, items in (("facts", pack.facts), ("routes", pack.routes), ("rules", pack.rules)):
         seen: set[str] = set()
         for item in items:
             if item.id in seen:
-                fail(key, f"duplicate id '{item.id}'", field=f"{key}.id")
+                yield problem(key, f"duplicate id '{item.id}'", field=f"{key}.id")
             seen.add(item.id)
     if len(pack.facts) > MAX_FACTS:
-        fail("facts", f"more than {MAX_FACTS} facts", field="facts")
+        yield problem("facts", f"more than {MAX_FACTS} facts", field="facts")
     for fact in pack.facts:
         if fact.id in RESERVED_FACT_IDS:
-            fail("facts", f"'{fact.id}' is reserved and cannot be a fact id", field=f"facts[{fact.id}].id")
+            yield problem(
+                "facts", f"'{fact.id}' is reserved and cannot be a fact id", field=f"facts[{fact.id}].id"
+            )
         if UNKNOWN not in fact.answers or len(set(fact.answers)) != len(fact.answers):
-            fail("facts", "answers must be distinct and include 'unknown'", field=f"facts[{fact.id}].answers")
+            yield problem(
+                "facts", "answers must be distinct and include 'unknown'", field=f"facts[{fact.id}].answers"
+            )
         for answer in fact.answers:
             if not re.match(ID_PATTERN, answer):
-                fail(
+                yield problem(
                     "facts", f"answer '{answer}' must be a lower-case word", field=f"facts[{fact.id}].answers"
                 )
-    priorities = [route.priority for route in pack.routes]
-    if len(set(priorities)) != len(priorities):
-        fail("routes", "two routes share a priority", field="routes.priority")
+    by_priority: dict[int, RouteSpec] = {}
+    for route in pack.routes:
+        other = by_priority.setdefault(route.priority, route)
+        if other is not route:
+            yield problem(
+                "routes",
+                f"routes '{other.id}' and '{route.id}' share priority {route.priority}: "
+                "give each route its own",
+                field=f"routes[{route.id}].priority",
+            )
     # Safety first is a promise of the product, not of one pack: no pack may rank another route
     # above a safety route (pack.routes is in priority order).
     first_other = next((route for route in pack.routes if not route.safety), None)
-    late = next(
-        (
-            r
-            for r in pack.routes
-            if r.safety and first_other is not None and r.priority > first_other.priority
-        ),
-        None,
-    )
-    if late is not None and first_other is not None:
-        fail(
-            "routes",
-            f"safety route '{late.id}' (priority {late.priority}) must be more urgent than every other "
-            f"route, but '{first_other.id}' has priority {first_other.priority}",
-            field=f"routes[{late.id}].priority",
-        )
+    for late in pack.routes:
+        if late.safety and first_other is not None and late.priority > first_other.priority:
+            yield problem(
+                "routes",
+                f"safety route '{late.id}' (priority {late.priority}) must be more urgent than every "
+                f"other route, but '{first_other.id}' has priority {first_other.priority}",
+                field=f"routes[{late.id}].priority",
+            )
     for key in ("default_route", "focus_route"):
-        route = getattr(pack, key)
-        if route not in pack.route:
-            fail(key, f"unknown route '{route}'{did_you_mean(route, pack.route)}", field=key)
+        route_id = getattr(pack, key)
+        if route_id not in pack.route:
+            yield problem(key, f"unknown route '{route_id}'{did_you_mean(route_id, pack.route)}", field=key)
     for contact_id, contact in pack.contacts.items():
         if contact.source not in pack.sources:
-            fail("contacts", f"unknown source '{contact.source}'", field=f"contacts.{contact_id}.source")
+            yield problem(
+                "contacts",
+                f"unknown source '{contact.source}'{did_you_mean(contact.source, pack.sources)}",
+                field=f"contacts.{contact_id}.source",
+            )
     for route in pack.routes:
         for contact_id in route.contacts:
             if contact_id not in pack.contacts:
-                fail(
+                yield problem(
                     "routes",
                     f"unknown contact '{contact_id}'{did_you_mean(contact_id, pack.contacts)}",
                     field=f"routes[{route.id}].contacts",
                 )
         for ref in route.sources:
             if ref.document not in pack.sources:
-                fail(
+                yield problem(
                     "routes",
                     f"unknown source '{ref.document}'{did_you_mean(ref.document, pack.sources)}",
                     field=f"routes[{route.id}].sources",
                 )
+        for alternative in route.alternative_to:
+            if alternative not in pack.route or alternative == route.id:
+                yield problem(
+                    "routes",
+                    f"unknown route '{alternative}'{did_you_mean(alternative, pack.route)}"
+                    if alternative != route.id
+                    else "a route is not an alternative to itself",
+                    field=f"routes[{route.id}].alternative_to",
+                )
+    found = False
     for rule in pack.rules:
-        _validate_rule(pack, rule, origin.get("rules"))
+        for error in _rule_problems(pack, rule, origin.get("rules")):
+            found = True
+            yield error
+    if found:
+        return  # counting the engine's branches needs every fact and answer known
     branches = 1  # the engine's always-true sentinel rule
-    for rule in pack.rules:  # every rule checked first: normalising needs known facts and answers
+    for rule in pack.rules:
         branches += engine_branches(pack.normal[rule.id], pack.domains)
         if branches > MAX_ENGINE_BRANCHES:
-            fail(
+            yield problem(
                 "rules",
                 f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
                 "simplify the conditions",
                 rule=rule.id,
                 field="when",
             )
+            return
 
 
-def _validate_rule(pack: Pack, rule: RuleSpec, file: str | None) -> None:
-    def fail(message: str, field: str) -> NoReturn:
-        raise PackError(message, file=file, rule=rule.id, field=field)
+def _rule_problems(pack: Pack, rule: RuleSpec, file: str | None) -> Iterator[PackError]:
+    def problem(message: str, field: str) -> PackError:
+        return PackError(message, file=file, rule=rule.id, field=field)
 
     if rule.effect == "advice":
         if rule.text is None:
-            fail("an advice rule needs 'text'", "text")
+            yield problem("an advice rule needs 'text'", "text")
         if rule.route is not None:
-            fail("an advice rule has no 'route' (use 'requires_route')", "route")
+            yield problem("an advice rule has no 'route' (use 'requires_route')", "route")
     else:
         if rule.route is None:
-            fail(f"a {rule.effect} rule needs 'route'", "route")
+            yield problem(f"a {rule.effect} rule needs 'route'", "route")
         if rule.requires_route is not None or rule.text is not None:
-            fail(
+            yield problem(
                 "'requires_route' and 'text' are for advice rules only",
                 "requires_route" if rule.requires_route else "text",
             )
     for field in ("route", "requires_route"):
         route = getattr(rule, field)
         if route is not None and route not in pack.route:
-            fail(f"unknown route '{route}'{did_you_mean(route, pack.route)}", field)
+            yield problem(f"unknown route '{route}'{did_you_mean(route, pack.route)}", field)
     if rule.effect == "rule_out" and rule.route in pack.route and pack.route[rule.route].safety:
         # Safety first is a promise of the product: no answer may take a safety route away.
-        fail(f"safety route '{rule.route}' cannot be ruled out", "route")
-    if rule.route == pack.default_route:
-        fail(f"'{pack.default_route}' is the default route: it applies when no other does", "route")
+        yield problem(f"safety route '{rule.route}' cannot be ruled out", "route")
+    if rule.route is not None and rule.route == pack.default_route:
+        yield problem(f"'{pack.default_route}' is the default route: it applies when no other does", "route")
     if rule.source.document not in pack.sources:
-        fail(
+        yield problem(
             f"unknown source '{rule.source.document}'{did_you_mean(rule.source.document, pack.sources)}",
             "source.document",
         )
+    notes = [other.id for other in pack.rules if other.effect == "advice" and other.id != rule.id]
+    if rule.alternative_to and rule.effect != "advice":
+        yield problem("'alternative_to' is for advice rules only (routes have their own)", "alternative_to")
+    for other in rule.alternative_to if rule.effect == "advice" else ():
+        if other not in notes:
+            yield problem(f"unknown advice rule '{other}'{did_you_mean(other, notes)}", "alternative_to")
     count = 0
     for leaf in leaves(rule.when):
         count += 1
         if leaf.fact not in pack.fact:
-            fail(f"unknown fact '{leaf.fact}'{did_you_mean(leaf.fact, pack.fact)}", "when.fact")
+            yield problem(f"unknown fact '{leaf.fact}'{did_you_mean(leaf.fact, pack.fact)}", "when.fact")
+            continue
         for answer in leaf.is_:
             if answer not in pack.domains[leaf.fact]:
                 allowed = ", ".join(pack.fact[leaf.fact].answers)
-                fail(f"'{answer}' is not an answer of '{leaf.fact}' ({allowed})", "when.is")
+                yield problem(f"'{answer}' is not an answer of '{leaf.fact}' ({allowed})", "when.is")
     if count > MAX_LEAVES_PER_RULE:
-        fail(f"more than {MAX_LEAVES_PER_RULE} tests in one condition", "when")
+        yield problem(f"more than {MAX_LEAVES_PER_RULE} tests in one condition", "when")
     if condition_depth(rule.when) > MAX_DEPTH:
-        fail(f"conditions nested deeper than {MAX_DEPTH} levels", "when")
+        yield problem(f"conditions nested deeper than {MAX_DEPTH} levels", "when")
 
 
 def rule_facts(rule: RuleSpec) -> tuple[str, ...]:

@@ -1,8 +1,8 @@
 """Pack checking: static analysis of a rule pack, symbolic (decision diagrams), never by cases.
 
 A pack that does not load (unknown ids, a rule without a reason, a duplicate id, malformed YAML)
-is one error finding carrying the loader's message: the analysis needs a loaded pack, and the
-loader already names the file, rule and field of the first problem. A pack that loads is then
+gives one error finding per problem the loader found, each naming its file, rule and field: the
+analysis needs a loaded pack. A pack that loads is then
 analysed with the diagrams of `Analysis`: a diagram equal to the false terminal means "for no
 case", and `A AND NOT B` being false means "whenever A holds, B holds".
 """
@@ -20,7 +20,7 @@ from triage._conditions import And, Normal, Test
 from triage._decision_diagrams import DiagramLimit
 from triage._engine import make_matcher
 from triage._errors import PackError
-from triage._pack import Pack, RuleSpec, load_pack, rule_facts
+from triage._pack import UNKNOWN, Pack, RuleSpec, read_pack, rule_facts
 from triage._recommendation import FROZEN
 
 Severity = Literal["error", "warning"]
@@ -34,6 +34,10 @@ Kind = Literal[
     "duplicate_rule",
     "subsumed",
     "unread_fact",
+    "never_primary",
+    "unsafe_unknown",
+    "alternatives_together",
+    "uncited_source",
 ]
 
 
@@ -118,17 +122,24 @@ def check_pack(pack: Pack | str | Path) -> CheckReport:
     reason; a duplicate id; ...); a rule with no source, or a blank one (`no_source`); a rule that
     can never hold; a rule that can never take effect (its route is ruled out, or an advice rule's
     route is never recommended, whenever it holds); a route other than the default that no rule can
-    ever recommend; a blank reason; two rules with the same effect, route and condition. Warnings:
-    a rule subsumed by another with the same effect (it adds only its reason); a fact no rule reads.
+    ever recommend; a route never primary (a more urgent route always comes with it), or a default
+    route that never applies; a safety fact whose 'unknown' does not always lead to a safety route;
+    routes or notes declared alternatives (`alternative_to`) that some case gives together; a blank
+    reason; two rules with the same effect, route and condition. Warnings: a rule subsumed by
+    another with the same effect (it adds only its reason); a fact no rule reads; a source never
+    cited. A pack that does not load gives one finding per problem (see `read_pack`).
 
     >>> import triage
     >>> triage.check_pack(triage.default_pack_path()).ok
     True
     """
     path = str(pack.path if isinstance(pack, Pack) else pack)
+    if not isinstance(pack, Pack):
+        loaded, problems = read_pack(pack)
+        if loaded is None:  # every problem of every file, so that one run shows them all
+            return CheckReport(path=path, pack=None, rules=0, findings=[_load_finding(p) for p in problems])
+        pack = loaded
     try:
-        if not isinstance(pack, Pack):
-            pack = load_pack(pack)
         make_matcher(pack)  # everything `assess` would refuse: the engine's limits too (code 108)
         findings = list(_Checker(pack).findings())
     except DiagramLimit as error:
@@ -171,9 +182,14 @@ class _Checker:
                 yield self._never_holds(rule)
             else:
                 yield from self._never_takes_effect(rule)
-        yield from self._unreachable_routes()
+        unreachable = list(self._unreachable_routes())
+        yield from unreachable
+        yield from self._never_primary({finding.route for finding in unreachable})
+        yield from self._unsafe_unknowns()
+        yield from self._alternatives_together()
         yield from self._duplicates_and_subsumed(never)
         yield from self._unread_facts()
+        yield from self._uncited_sources()
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -281,6 +297,110 @@ class _Checker:
                 severity="error", kind="route_unreachable", route=route.id, message=message, example=example
             )
 
+    def _never_primary(self, unreachable: set[str | None]) -> Iterator[Finding]:
+        """A route that can be recommended but is never the primary route: a more urgent route
+        always comes with it, so its own advice is never the first thing read."""
+        d, analysis = self.d, self.analysis
+        for route in self.pack.routes:
+            if route.id in unreachable or analysis.is_primary[route.id] != d.false:
+                continue
+            applies = analysis.applies[route.id]
+            if route.id == self.pack.default_route:
+                message = "the default route never applies: in every case some other route is recommended"
+            else:
+                above = [
+                    other.id
+                    for other in self.pack.routes[: self.pack.urgency[route.id]]
+                    if d.conjoin(applies, analysis.applies[other.id]) != d.false
+                ]
+                message = (
+                    "it can never be the primary route: whenever it is recommended, a more urgent "
+                    f"route is too ({', '.join(above)})"
+                )
+            yield Finding(
+                severity="error",
+                kind="never_primary",
+                route=route.id,
+                message=message,
+                example=self._example(applies),
+            )
+
+    def _unsafe_unknowns(self) -> Iterator[Finding]:
+        """A safety question answered "not sure" must lead to a safety route whatever else is
+        answered: not knowing about danger is a reason to act (the product's promise)."""
+        d, analysis = self.d, self.analysis
+        safe = d.false
+        for route in self.pack.routes:
+            if route.safety:
+                safe = d.disjoin(safe, analysis.applies[route.id])
+        for fact in self.pack.facts:
+            if not fact.safety:
+                continue
+            var = analysis.position[fact.id]
+            unsure = d.test(var, frozenset((fact.answers.index(UNKNOWN),)))
+            gap = d.conjoin(unsure, d.negate(safe))
+            if gap != d.false:
+                yield Finding(
+                    severity="error",
+                    kind="unsafe_unknown",
+                    fact=fact.id,
+                    message=(
+                        "a safety question answered 'unknown' must lead to a safety route, but here "
+                        "no safety route is recommended"
+                    ),
+                    example={fact.id: UNKNOWN, **(self._example(gap) or {})},
+                )
+
+    def _alternatives_together(self) -> Iterator[Finding]:
+        """Routes, or notes, the pack declares as alternatives that some case gives together."""
+        d, analysis, pack = self.d, self.analysis, self.pack
+        shown = {
+            rule.id: analysis.rule[rule.id]
+            if rule.requires_route is None
+            else d.conjoin(analysis.rule[rule.id], analysis.applies[rule.requires_route])
+            for rule in pack.rules
+            if rule.effect == "advice"
+        }
+        pairs: dict[tuple[str, str, str], tuple[int, int]] = {}
+        for route in pack.routes:
+            for other in route.alternative_to:
+                pairs[("route", *_pair(route.id, other))] = (
+                    analysis.applies[route.id],
+                    analysis.applies[other],
+                )
+        for rule in pack.rules:
+            for other in rule.alternative_to:
+                pairs[("note", *_pair(rule.id, other))] = (shown[rule.id], shown[other])
+        for (kind, first, second), (one, two) in pairs.items():
+            both = d.conjoin(one, two)
+            if both == d.false:
+                continue
+            verb = "recommended" if kind == "route" else "shown"
+            yield Finding(
+                severity="error",
+                kind="alternatives_together",
+                route=first if kind == "route" else None,
+                rule=first if kind == "note" else None,
+                message=f"it and {kind} '{second}' are declared alternatives, but both are {verb} together",
+                example=self._example(both),
+            )
+
+    def _uncited_sources(self) -> Iterator[Finding]:
+        pack = self.pack
+        cited = {rule.source.document for rule in pack.rules}
+        cited.update(ref.document for route in pack.routes for ref in route.sources)
+        cited.update(contact.source for contact in pack.contacts.values())
+        for source in pack.sources:
+            if source not in cited:
+                yield Finding(
+                    severity="warning",
+                    kind="uncited_source",
+                    message=(
+                        f"source '{source}' is never cited: no rule, route or contact rests on it "
+                        "(a misspelt citation, or a document to remove)"
+                    ),
+                )
+
     def _duplicates_and_subsumed(self, never: set[str]) -> Iterator[Finding]:
         d, diagrams = self.d, self.analysis.rule
         groups: dict[tuple[str, str | None, str | None, str | None], list[RuleSpec]] = {}
@@ -333,6 +453,11 @@ class _Checker:
                     fact=fact.id,
                     message="no rule reads it: its answer never changes the advice",
                 )
+
+
+def _pair(one: str, other: str) -> tuple[str, str]:
+    """A pair of alternatives, in one order whichever side declared it."""
+    return (one, other) if one <= other else (other, one)
 
 
 def _contradiction(normal: Normal) -> str:
