@@ -449,24 +449,49 @@ def rules_check(ctx: click.Context, pack_dir: Path | None, as_json: bool, rules_
 @click.argument(
     "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
+@click.option(
+    "--coverage",
+    "with_coverage",
+    is_flag=True,
+    help="Also list the rules, routes, notes and rule-outs no scenario exercises, with draft scenarios.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit 1 when the scenarios cover less than this share of the pack (implies --coverage).",
+)
 @json_option
 @rules_option
 @click.pass_context
 def test_scenarios(
-    ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rules_dir: Path | None
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    with_coverage: bool,
+    min_coverage: float | None,
+    as_json: bool,
+    rules_dir: Path | None,
 ) -> None:
     """Run scenario files (JSON or YAML; files or folders) against a pack; exit 1 on any failure."""
-    report = triage.run_scenarios(paths, advisor=advisor_for(rules_dir))
+    wanted = with_coverage or min_coverage is not None
+    report = triage.run_scenarios(paths, advisor=advisor_for(rules_dir), coverage=wanted)
+    covered = report.coverage
+    short = covered is not None and min_coverage is not None and covered.percent < min_coverage
     if as_json:
-        echo_json(report.model_dump(mode="json"))
+        echo_json(report.model_dump(mode="json", exclude_none=not wanted))
     else:
         for result in report.results:
             if not result.passed:
                 click.echo(f"FAIL {result.file}: {result.name}")
                 for difference in result.differences:
                     click.echo(f"  - {difference}")
+        for line in covered.lines() if covered is not None else ():
+            click.echo(line)
+        if short:
+            click.echo(f"coverage below the minimum of {min_coverage:g}%")
         click.echo(report.summary())
-    if report.failed:
+    if report.failed or short:
         ctx.exit(EXIT_FAILURES)
 
 

@@ -82,7 +82,8 @@ RCD_CASE = {
 
 WRONG = {
     "primary": ("decision_forum", "primary: expected decision_forum, got reflective_case_discussion"),
-    "rcd": ("possible", "rcd: expected possible, got recommended"),
+    "focus": ("possible", "focus: expected possible, got recommended"),
+    "rcd": ("possible", "focus: expected possible, got recommended"),  # Moray's alias of focus
     "provisional": (True, "provisional: expected true, got false"),
     "first_question": ("complex", "first_question: expected complex, got no questions"),
     "routes_include": (["decision_forum"], "routes_include: expected decision_forum, got [reflective_case"),
@@ -127,7 +128,7 @@ def test_passing_and_failing_scenarios_are_counted(tmp_path: Path) -> None:
     assert result.output.splitlines() == [
         f"FAIL {path}: bad",
         "  - primary: expected decision_forum, got reflective_case_discussion",
-        "  - rcd: expected possible, got recommended",
+        "  - focus: expected possible, got recommended",
         "2 passed, 1 failed",
     ]
     data = json.loads(invoke("test", "--json", str(path)).output)
@@ -138,7 +139,7 @@ def test_passing_and_failing_scenarios_are_counted(tmp_path: Path) -> None:
         "passed": False,
         "differences": [
             "primary: expected decision_forum, got reflective_case_discussion",
-            "rcd: expected possible, got recommended",
+            "focus: expected possible, got recommended",
         ],
     }
 

@@ -18,7 +18,7 @@ from triage._case import Case
 from triage._conditions import And, Normal, Test
 from triage._decision_diagrams import DiagramLimit, Diagrams, Restricted
 from triage._errors import PackError
-from triage._pack import UNKNOWN, Pack
+from triage._pack import UNKNOWN, Pack, RuleSpec
 from triage._recommendation import Changes
 from triage._routes import RouteRules, SymbolicRoutes
 
@@ -134,6 +134,28 @@ class Analysis:
             if rule.effect == "advice" and rule.requires_route == route:
                 own = d.combine(own, self.rule[rule.id], partial(_add, rule.id))
         return own
+
+    def shown(self, rule: RuleSpec) -> int:
+        """When an advice rule's note is shown: it holds, and its required route (if any) applies."""
+        holds = self.rule[rule.id]
+        if rule.requires_route is None:
+            return holds
+        return self.diagrams.conjoin(holds, self.applies[rule.requires_route])
+
+    def example(self, root: int, *, calm: bool = False) -> dict[str, str] | None:
+        """Answers to some facts (the others may take any answer) under which the Boolean diagram
+        `root` holds, or None when it never does. `calm`: the safety questions answered 'no'
+        where that is possible, so the example is not only a safety route's."""
+        d = self.diagrams
+        if calm:
+            for var, fact in enumerate(self.pack.facts):
+                if fact.safety and "no" in fact.answers:
+                    quieter = d.conjoin(root, d.test(var, frozenset((self._answer_index[var]["no"],))))
+                    root = quieter if quieter != d.false else root
+        path = d.satisfying(root, True)
+        if path is None:
+            return None
+        return {self.facts[var]: self.answers[var][value] for var, value in sorted(path.items())}
 
     def restrict(self, root: int, case: Case, held: Collection[str] = ()) -> Restricted:
         """The diagram `root` with the case's known facts fixed and its unknown facts free.

@@ -193,14 +193,6 @@ class _Checker:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _example(self, root: int) -> dict[str, str] | None:
-        """Answers (some facts only) for which the boolean diagram `root` is true."""
-        path = self.d.satisfying(root, True)
-        if path is None:
-            return None
-        analysis = self.analysis
-        return {analysis.facts[var]: analysis.answers[var][value] for var, value in sorted(path.items())}
-
     def _ruling_out(self, route: str, diagram: int) -> str:
         """The rule_out rules of `route` that hold in some case where `diagram` holds."""
         d = self.d
@@ -259,7 +251,7 @@ class _Checker:
                         f"it can never recommend '{rule.route}': whenever it holds, the route is "
                         f"ruled out ({self._ruling_out(rule.route, diagram)})"
                     ),
-                    example=self._example(diagram),
+                    example=self.analysis.example(diagram),
                 )
         elif (
             rule.effect == "advice"
@@ -275,7 +267,7 @@ class _Checker:
                     f"its note is never shown: whenever it holds, '{rule.requires_route}' "
                     "(its requires_route) is not recommended"
                 ),
-                example=self._example(diagram),
+                example=self.analysis.example(diagram),
             )
 
     def _unreachable_routes(self) -> Iterator[Finding]:
@@ -288,7 +280,7 @@ class _Checker:
                 message = "no rule can ever recommend it (no recommend rule names it, or none can hold)"
                 example = None
             else:
-                example = self._example(recommend)
+                example = self.analysis.example(recommend)
                 message = (
                     "it can never be recommended: whenever a rule recommends it, it is ruled out "
                     f"({self._ruling_out(route.id, recommend)})"
@@ -322,7 +314,7 @@ class _Checker:
                 kind="never_primary",
                 route=route.id,
                 message=message,
-                example=self._example(applies),
+                example=self.analysis.example(applies),
             )
 
     def _unsafe_unknowns(self) -> Iterator[Finding]:
@@ -348,19 +340,13 @@ class _Checker:
                         "a safety question answered 'unknown' must lead to a safety route, but here "
                         "no safety route is recommended"
                     ),
-                    example={fact.id: UNKNOWN, **(self._example(gap) or {})},
+                    example={fact.id: UNKNOWN, **(self.analysis.example(gap) or {})},
                 )
 
     def _alternatives_together(self) -> Iterator[Finding]:
         """Routes, or notes, the pack declares as alternatives that some case gives together."""
         d, analysis, pack = self.d, self.analysis, self.pack
-        shown = {
-            rule.id: analysis.rule[rule.id]
-            if rule.requires_route is None
-            else d.conjoin(analysis.rule[rule.id], analysis.applies[rule.requires_route])
-            for rule in pack.rules
-            if rule.effect == "advice"
-        }
+        shown = {rule.id: analysis.shown(rule) for rule in pack.rules if rule.effect == "advice"}
         pairs: dict[tuple[str, str, str], tuple[int, int]] = {}
         for route in pack.routes:
             for other in route.alternative_to:
@@ -382,7 +368,7 @@ class _Checker:
                 route=first if kind == "route" else None,
                 rule=first if kind == "note" else None,
                 message=f"it and {kind} '{second}' are declared alternatives, but both are {verb} together",
-                example=self._example(both),
+                example=self.analysis.example(both),
             )
 
     def _uncited_sources(self) -> Iterator[Finding]:

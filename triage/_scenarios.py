@@ -11,11 +11,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from triage._advisor import Advisor, default_advisor
 from triage._bounded_read import read_bounded
 from triage._case import MAX_INPUT_BYTES, Case, parse_json
+from triage._coverage import Coverage
+from triage._coverage import coverage as scenario_coverage
 from triage._errors import InputError, PackError, TriageError, describe_key, did_you_mean
 from triage._recommendation import Recommendation, without_examples
 from triage._yaml_reader import read_yaml
@@ -30,17 +32,25 @@ class Expect(BaseModel):
 
     model_config = _STRICT
     primary: str | None = Field(None, description="The expected primary_route.")
-    rcd: Literal["recommended", "possible", "not_recommended"] | None = Field(
-        None, description="The expected rcd.status (the pack's focus route)."
+    focus: Literal["recommended", "possible", "not_recommended"] | None = Field(
+        None,
+        validation_alias=AliasChoices("focus", "rcd"),
+        description="The expected focus.status: whether the pack's focus route fits ('rcd' is an "
+        "alias kept for the Moray pack's scenarios, whose focus route is the RCD).",
     )
     provisional: bool | None = None
     first_question: str | None = Field(None, description="The fact of questions[0].")
+    routes: tuple[str, ...] | None = Field(None, description="The exact list of routes, most urgent first.")
     routes_include: tuple[str, ...] = ()
     routes_exclude: tuple[str, ...] = ()
     ruled_out_include: tuple[str, ...] = Field((), description="Routes that must appear in ruled_out.")
     questions_include: tuple[str, ...] = ()
     questions_empty: bool = False
     advice_nonempty: bool = False
+    advice_include: tuple[str, ...] = Field((), description="Notes that must be shown, by advice rule id.")
+    advice_exclude: tuple[str, ...] = Field(
+        (), description="Notes that must not be shown, by advice rule id."
+    )
 
 
 class Scenario(BaseModel):
@@ -79,6 +89,7 @@ class ScenarioReport(BaseModel):
 
     model_config = _FROZEN
     results: list[ScenarioResult]
+    coverage: Coverage | None = Field(None, description="What the scenarios exercise, when asked.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -94,8 +105,12 @@ class ScenarioReport(BaseModel):
         return f"{self.passed} passed, {self.failed} failed"
 
 
-def run_scenarios(paths: Iterable[str | Path], *, advisor: Advisor | None = None) -> ScenarioReport:
-    """Run the scenario files (files, or folders searched for .json/.yaml/.yml) against a pack.
+def run_scenarios(
+    paths: Iterable[str | Path], *, advisor: Advisor | None = None, coverage: bool = False
+) -> ScenarioReport:
+    """Run the scenario files (files, or folders searched for .json/.yaml/.yml) against a pack;
+    with `coverage`, also say what of the pack they never exercise, with a draft scenario for
+    each gap (see `Coverage`).
 
     Raises InputError, naming the file and scenario, for a malformed file, a scenario whose facts
     or expected ids the pack does not know, or when no scenario is found.
@@ -112,13 +127,15 @@ def run_scenarios(paths: Iterable[str | Path], *, advisor: Advisor | None = None
     ]
     if not loaded:
         raise InputError("no scenarios found")
-    results = []
+    results, recs = [], []
     for file, scenario, case in loaded:
-        differences = expectation_differences(advisor.recommend(case), scenario.expect)
+        rec = advisor.recommend(case)
+        recs.append(rec)
+        differences = expectation_differences(rec, scenario.expect)
         results.append(
             ScenarioResult(file=file, name=scenario.name, passed=not differences, differences=differences)
         )
-    return ScenarioReport(results=results)
+    return ScenarioReport(results=results, coverage=scenario_coverage(advisor, recs) if coverage else None)
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -185,7 +202,12 @@ def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     if not expect.model_fields_set:
         raise InputError("expect: no expectations (a scenario must expect something)")
     routes = [expect.primary] if expect.primary else []
-    routes += [*expect.routes_include, *expect.routes_exclude, *expect.ruled_out_include]
+    routes += [
+        *(expect.routes or ()),
+        *expect.routes_include,
+        *expect.routes_exclude,
+        *expect.ruled_out_include,
+    ]
     for route in routes:
         if route not in pack.route:
             raise InputError(f"expect: unknown route {describe_key(route)}{did_you_mean(route, pack.route)}")
@@ -193,6 +215,12 @@ def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     for fact in [*facts, *expect.questions_include]:
         if fact not in pack.fact:
             raise InputError(f"expect: unknown fact {describe_key(fact)}{did_you_mean(fact, pack.fact)}")
+    notes = [rule.id for rule in pack.rules if rule.effect == "advice"]
+    for note in [*expect.advice_include, *expect.advice_exclude]:
+        if note not in notes:
+            raise InputError(
+                f"expect: unknown note {describe_key(note)}{did_you_mean(note, notes)} (an advice rule id)"
+            )
     return case
 
 
@@ -201,11 +229,14 @@ def expectation_differences(rec: Recommendation, expect: Expect) -> list[str]:
     routes = [route.id for route in rec.routes]
     ruled_out = [out.route for out in rec.ruled_out]
     questions = [question.fact for question in rec.questions]
+    notes = [note.rule for note in rec.advice]
     differences = []
     if expect.primary is not None and rec.primary_route != expect.primary:
         differences.append(f"primary: expected {expect.primary}, got {rec.primary_route}")
-    if expect.rcd is not None and rec.rcd.status != expect.rcd:
-        differences.append(f"rcd: expected {expect.rcd}, got {rec.rcd.status}")
+    if expect.focus is not None and rec.focus.status != expect.focus:
+        differences.append(f"focus: expected {expect.focus}, got {rec.focus.status}")
+    if expect.routes is not None and list(expect.routes) != routes:
+        differences.append(f"routes: expected [{', '.join(expect.routes)}], got [{', '.join(routes)}]")
     if expect.provisional is not None and rec.provisional != expect.provisional:
         differences.append(f"provisional: expected {_word(expect.provisional)}, got {_word(rec.provisional)}")
     if expect.first_question is not None and questions[:1] != [expect.first_question]:
@@ -216,6 +247,8 @@ def expectation_differences(rec: Recommendation, expect: Expect) -> list[str]:
         ("routes_exclude", expect.routes_exclude, False, routes),
         ("ruled_out_include", expect.ruled_out_include, True, ruled_out),
         ("questions_include", expect.questions_include, True, questions),
+        ("advice_include", expect.advice_include, True, notes),
+        ("advice_exclude", expect.advice_exclude, False, notes),
     ):
         for item in wanted:
             if (item in among) != present:
