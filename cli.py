@@ -189,6 +189,12 @@ class TriageGroup(click.Group):
             raise click.UsageError(f"no such command {shown(name)}{did_you_mean(name, self.commands)}")
         return super().resolve_command(ctx, args)
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with writing_stdout():  # --help and --version print while the options are parsed
+            return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
         with writing_stdout():  # inside click, which would make a broken pipe exit 1
             return super().invoke(ctx)

@@ -116,10 +116,11 @@ def test_a_full_disk_on_batch_out_is_one_line_exit_4_and_leaves_nothing(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
-def test_stdout_to_a_full_device_is_one_line_exit_4() -> None:
+@pytest.mark.parametrize("args", [("facts",), ("--help",), ("--version",), ("rules", "--help")])
+def test_stdout_to_a_full_device_is_one_line_exit_4(args: tuple[str, ...]) -> None:
     with open("/dev/full", "wb") as full:
         done = subprocess.run(
-            [console_script(), "facts"], stdout=full, stderr=subprocess.PIPE, timeout=60, check=False
+            [console_script(), *args], stdout=full, stderr=subprocess.PIPE, timeout=60, check=False
         )
     assert done.returncode == 4
     assert one_line(done.stderr).startswith("triage: error: stdout: cannot write: ")
@@ -141,7 +142,9 @@ def test_a_closed_stdin_is_one_line_exit_2(args: tuple[str, ...]) -> None:
     assert one_line(result.stderr) == "triage: error: stdin: closed"
 
 
-@pytest.mark.parametrize("args", [("assess",), ("facts",), ("rules", "list"), ("schema", "input")])
+@pytest.mark.parametrize(
+    "args", [("assess",), ("facts",), ("rules", "list"), ("schema", "input"), ("--help",), ("--version",)]
+)
 def test_a_closed_stdout_is_one_line_exit_4(args: tuple[str, ...]) -> None:
     result = run(*args, before=lambda: os.close(1))
     assert result.returncode == 4
