@@ -641,7 +641,7 @@ def ask(
     an RCD fits, then the next steps), then advise. Questions go to stderr, the advice to stdout or
     --out. Reply yes, no or not sure (y, n, u, skip), ? for the question's help, back or quit;
     quit or the end of input gives the advice on the answers so far."""
-    from triage._batch import _atomic_text
+    from triage._atomic import atomic_text
     from triage._interview import converse
 
     output_format = chosen_format(as_json, output_format)
@@ -655,7 +655,7 @@ def ask(
     if out is None:
         click.echo(text)
         return
-    with _atomic_text(out) as handle:
+    with atomic_text(out) as handle:
         handle.write(text + "\n")
     click.echo(f"The advice ({output_format}) is in {out}.", err=True)
 
@@ -728,7 +728,9 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
         raise TriageError(
             "triage serve needs the web extra: pip install 'rcd-triage[web]'", code="usage"
         ) from None
-    serve_web(advisor_for(rules_dir), host, port, say=click.echo)
+    # Validated in full, never from the command line's pack cache: a server runs for long, and
+    # starts rarely enough that the cache's time saved is nothing beside what it would trust.
+    serve_web(triage.Advisor(rules_dir or triage.default_pack_path()), host, port, say=click.echo)
 
 
 if __name__ == "__main__":

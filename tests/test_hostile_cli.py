@@ -5,6 +5,7 @@ is one line on stderr (never a traceback) and a documented exit code (docs/integ
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import resource
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import console_script, run_cli
 
-from triage._batch import part_path
+from triage._atomic import part_path
 
 PERSONAL = "Jane Doe, 12 High St"  # made up; stands for any name or address
 PARTS = ("Jane", "Doe", "High St")
@@ -205,6 +206,25 @@ def test_a_stale_part_of_an_earlier_run_is_removed(tmp_path: Path) -> None:
     result = run("batch", str(cases(tmp_path, 2)), "--out", str(out))
     assert result.returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_parts_of_other_outputs_an_hour_old_are_removed_unless_a_writer_holds_them(tmp_path: Path) -> None:
+    # Left by killed runs to other outputs in the folder: cleaned once they are an hour old, unless
+    # a writer still holds one (this test holds `held`, as a live writer would).
+    old = time.time() - 3700
+    stale, held, young = (
+        part_path(tmp_path / name, os.getpid()) for name in ("a.jsonl", "b.jsonl", "c.jsonl")
+    )
+    for part in (stale, held, young):
+        part.write_text("answers of another run\n")
+    os.utime(stale, (old, old))
+    os.utime(held, (old, old))
+    with held.open("rb") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        result = run("batch", str(cases(tmp_path, 2)), "--out", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists()
+    assert held.exists() and young.exists()
 
 
 # --- 10. no free text echoed -------------------------------------------------------------------

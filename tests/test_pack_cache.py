@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import pickle
 import re
+import secrets
 import shutil
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import edit, run_cli
+from conftest import console_script, edit, run_cli
 
 import triage
 from triage import _pack, _pack_cache
+from triage._atomic import part_path
 from triage._pack_cache import load_pack_cached
 
 TIMESTAMP = re.compile(r'"timestamp": "[^"]*"')
@@ -107,11 +113,12 @@ def test_a_planted_entry_with_the_right_header_runs_no_code(
 ) -> None:
     good = load_pack_cached(pack_copy)
     (entry,) = entries(cache)
-    header = entry.read_bytes().split(b"\n", 2)
+    header = b"".join(entry.read_bytes().splitlines(keepends=True)[:2])
     marker = tmp_path / "ran"
-    planted = pickle.dumps(_Plant(marker))  # with its own sha256: only the unpickler stands in the way
-    digest = hashlib.sha256(planted).hexdigest().encode()
-    entry.write_bytes(b"\n".join([*header[:2], digest, planted]))
+    planted = pickle.dumps(_Plant(marker))
+    # Checked with the cache's own key (as if it had leaked): only the unpickler stands in the way.
+    check = hmac.new((cache / "key").read_bytes(), header + planted, hashlib.sha256).hexdigest().encode()
+    entry.write_bytes(header + check + b"\n" + planted)
     assert load_pack_cached(pack_copy).document == good.document
     assert not marker.exists()
 
@@ -216,3 +223,103 @@ def test_a_hit_never_imports_pyyaml(tmp_path: Path) -> None:
         for _ in range(2)
     )
     assert (first.stdout, second.stdout) == ("True\n", "False\n")
+
+
+def assess_danger(cache: Path, **options: Any) -> str:
+    """The primary route `triage assess` gives for immediate danger with the pack cache in `cache`
+    (bounded in time: a command that waits on a FIFO fails the test)."""
+    done = subprocess.run(
+        [console_script(), "assess", "--fact", "immediate_danger=yes", "--json"],
+        env={**os.environ, "TRIAGE_CACHE_DIR": str(cache)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd="/",
+        **options,
+    )
+    assert done.returncode == 0, done.stderr
+    route: str = json.loads(done.stdout)["primary_route"]
+    return route
+
+
+def cli_entry(cache: Path) -> Path:
+    """The one entry the command line made in `cache` for the default pack."""
+    assert assess_danger(cache) == "emergency_response"
+    (entry,) = entries(cache)
+    return entry
+
+
+def forged(entry: Path, key: bytes | None) -> bytes:
+    """The entry with the first route's title changed, its check made with `key` (None: a plain
+    sha256 of the content, as anyone can make)."""
+    magic, header, _check, payload = entry.read_bytes().split(b"\n", 3)
+    document, state = pickle.loads(payload)  # noqa: S301 - the test's own entry
+    routes = list(document.routes)
+    routes[0] = routes[0].model_copy(update={"title": "FORGED"})
+    payload = pickle.dumps((document.model_copy(update={"routes": routes}), state))
+    head = magic + b"\n" + header + b"\n"
+    check = hashlib.sha256(payload) if key is None else hmac.new(key, head + payload, hashlib.sha256)
+    return head + check.hexdigest().encode() + b"\n" + payload
+
+
+def test_an_entry_not_made_with_the_caches_own_key_is_rebuilt_and_the_answer_is_the_packs(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    entry = cli_entry(cache)
+    for key in (None, secrets.token_hex(32).encode()):  # anyone's check; another cache's key
+        entry.write_bytes(forged(entry, key))
+        done = run_cli(
+            "assess", "--fact", "immediate_danger=yes", "--json", env={"TRIAGE_CACHE_DIR": str(cache)}
+        )
+        assert done.returncode == 0, done.stderr
+        answer = json.loads(done.stdout)
+        assert answer["routes"][0]["title"] != "FORGED"
+        assert answer["audit"]["pack_sha256"] == triage.load_pack(triage.default_pack_path()).sha256
+        assert b"FORGED" not in entry.read_bytes()  # rebuilt from the pack's files
+
+
+@pytest.mark.parametrize("name", ["entry", "key"])
+def test_a_fifo_in_place_of_an_entry_or_the_key_does_not_hang_the_command_line(
+    tmp_path: Path, name: str
+) -> None:
+    cache = tmp_path / "cache"
+    entry = cli_entry(cache)
+    target = entry if name == "entry" else cache / "key"
+    target.unlink()
+    os.mkfifo(target, 0o600)
+    assert assess_danger(cache) == "emergency_response"
+
+
+def test_every_folder_the_cache_makes_is_the_users_alone_whatever_the_umask(tmp_path: Path) -> None:
+    cache = tmp_path / "made" / "by" / "triage"
+    # The process's umask 000, as a careless login would set.
+    assert assess_danger(cache, preexec_fn=lambda: os.umask(0)) == "emergency_response"
+    for folder in (tmp_path / "made", tmp_path / "made" / "by", cache):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE((cache / "key").stat().st_mode) == 0o600
+    assert entries(cache)
+
+
+def test_a_part_left_in_the_cache_folder_an_hour_ago_is_removed(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    stale, fresh = part_path(cache / "old.pack", os.getpid()), part_path(cache / "new.pack", os.getpid())
+    for part in (stale, fresh):
+        part.write_bytes(b"half an entry")
+    os.utime(stale, (time.time() - 3700, time.time() - 3700))
+    cli_entry(cache)
+    assert not stale.exists()
+    assert fresh.exists()  # this test's process is alive and the part is new: it may be writing
+
+
+def test_serve_validates_its_pack_in_full_and_never_touches_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("fastapi")
+    from tests.webserver import running_server
+
+    monkeypatch.setenv("TRIAGE_CACHE_DIR", str(tmp_path / "cache"))
+    with running_server() as (url, _process):
+        assert url.startswith("http://127.0.0.1:")
+    assert not (tmp_path / "cache").exists()

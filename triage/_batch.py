@@ -9,12 +9,7 @@ end (an atomic rename), so it is either the whole answer or untouched, even on a
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import hashlib
 import json
-import os
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,8 +17,9 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from triage._advisor import Advisor, default_advisor
+from triage._atomic import atomic_text
 from triage._case import MAX_INPUT_BYTES, parse_json
-from triage._errors import InputError, OutputError, TriageError
+from triage._errors import InputError, TriageError
 
 MAX_LINE_BYTES = MAX_INPUT_BYTES
 _SKIP_CHUNK = 1 << 16
@@ -76,7 +72,7 @@ def run_batch(
     """
     advisor = advisor or default_advisor()
     if isinstance(out, (str, Path)):
-        with _atomic_text(Path(out)) as writer:
+        with atomic_text(Path(out)) as writer:
             return run_batch(source, writer, advisor=advisor, progress=progress)
     if isinstance(source, (str, Path)):
         if str(source) == "-":
@@ -139,72 +135,3 @@ def _answer(advisor: Advisor, number: int, raw: bytes | None) -> tuple[str, bool
     except TriageError as error:
         failure = {"line": number, "error": str(error), "code": error.code, "field": error.field}
         return json.dumps(failure, ensure_ascii=False), False
-
-
-def part_path(path: Path, pid: int) -> Path:
-    """The temporary file beside `path` that process `pid` writes before renaming it into place.
-    Named by the output (its name cut short, so that a long but valid name still leaves room) and
-    the writer's process id, so that a part left by a killed run can be told from a live one's."""
-    digest = hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return path.with_name(f".{path.name[:120]}.{digest}.{pid}.part")
-
-
-def _remove_stale_parts(path: Path) -> None:
-    """Remove the parts of `path` left by runs that were killed (SIGKILL, a crash, power loss)."""
-    pattern = part_path(path, 0).name.removesuffix(".0.part")
-    for stale in path.parent.glob(f"{glob.escape(pattern)}.*.part"):
-        pid = stale.name.removeprefix(pattern + ".").removesuffix(".part")
-        if pid.isdigit() and not _alive(int(pid)):
-            with contextlib.suppress(OSError):
-                stale.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. another user's process
-        return True
-    return True
-
-
-def check_output(path: Path) -> None:
-    """Refuse an output path that is not a new or regular file: renaming over a device, a FIFO or
-    a symlink would replace it (as root, /dev/null or /dev/stdout) rather than write into it."""
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
-    if not stat.S_ISREG(mode):
-        raise InputError(f"{path}: not a regular file (a device, FIFO or symlink is not replaced)")
-
-
-@contextlib.contextmanager
-def _atomic_text(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at `path` whole when the block ends, and not at all if it fails
-    (an error, Ctrl-C, or a signal the caller turns into an exception)."""
-    check_output(path)
-    _remove_stale_parts(path)
-    temporary = part_path(path, os.getpid())
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()  # left by an earlier process that had this id
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as error:
-        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
-    try:
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-                yield handle  # reading errors arrive here as InputError: an OSError is a write's
-                handle.flush()
-                os.fsync(handle.fileno())
-            temporary.replace(path)
-        except OSError as error:  # a full disk, a file size limit
-            raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
-    except BaseException:  # Ctrl-C included: never leave a partial file behind
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise

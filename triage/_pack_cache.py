@@ -1,28 +1,36 @@
 """The command line's cache of validated packs, so that a command starts without parsing the YAML
-and validating the pack again (a third of its start-up).
+and validating the pack again (a third of its start-up). `triage serve` and `triage rules check`
+never use it: they validate in full.
 
 An entry holds a pack's validated document and the compiled decision diagrams of its analysis (as
 plain data), keyed by the sha256 of the pack's files and of the code that validated and compiled
 them. Every start hashes the files anew: an entry is used only when both hashes match, so an
 edited pack or another version of triage is a miss, and a miss loads and validates in full
-(`load_pack`). `triage rules check` never uses the cache.
+(`load_pack`). The sha256 an answer reports is that of the files it read, and an entry is trusted
+to hold what validating those files gives only when its HMAC-SHA256, keyed by the cache folder's
+own secret (`key`, made on first use, the user's alone), matches: an entry made or changed by
+anyone who cannot read that key (copied from another cache, planted in a shared folder, edited)
+is rebuilt. (Whoever can act as the user can change the installed code as well: no cache stops
+that.)
 
 Where: `$TRIAGE_CACHE_DIR`, else `$XDG_CACHE_HOME/triage`, else `~/.cache/triage`; one small file
-per pack folder. `TRIAGE_CACHE_DIR=off` turns it off. Safe by construction: entries are written to
-a temporary file and renamed into place (never half-written); a folder or file that is not the
-user's own, or that others may write to, is neither read nor written; an entry is read with an
-unpickler that can build only the pack's own models (no other code can run), only when the sha256
-of its content matches the one written with it, and one that is corrupt, foreign or stale is
-ignored and replaced.
+per pack folder. `TRIAGE_CACHE_DIR=off` turns it off. Safe by construction: every folder it makes
+is 0700; entries are written whole or not at all (triage/_atomic.py: parts left by a killed run
+are removed); a folder or file that is not the user's own, or that others may write to, is
+neither read nor written; only regular files are opened, without following a symlink or waiting
+on a FIFO or a device; an entry is read with an unpickler that can build only the pack's own
+models (no other code can run), and one that is corrupt, foreign or stale is ignored and replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import io
 import os
 import pickle
+import secrets
 import stat
 from pathlib import Path
 from typing import Any
@@ -37,11 +45,14 @@ from triage import (
     _yaml_reader,
 )
 from triage._analysis import AnalysisState, build_analysis, prepared
+from triage._atomic import open_part, write_bytes
 from triage._errors import PackError
 from triage._pack import Pack, PackDocument, add_to_digest, load_pack, pack_files, read_pack_file
 from triage._version import __version__
 
-_MAGIC = b"triage-pack-cache 3\n"
+_MAGIC = b"triage-pack-cache 4\n"
+_KEY = "key"
+_KEY_BYTES = 32
 _ENV = "TRIAGE_CACHE_DIR"
 _OFF = "off"
 # The modules whose code decides whether a pack is valid, and what its analysis holds: an entry
@@ -85,7 +96,8 @@ def load_pack_cached(path: str | Path) -> Pack:
     # One entry per pack folder: another version of triage, or edited files, replace it.
     entry = where / f"{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()}.pack"
     header = _MAGIC + _code_sha256().encode() + b" " + digest.encode() + b"\n"
-    found = _read(entry, header)
+    key = _key(where, make=False)
+    found = _read(entry, header, key) if key is not None else None
     if found is not None:
         pack = Pack(found[0], path=folder, sha256=digest)
         if found[1] is not None:
@@ -100,9 +112,15 @@ def load_pack_cached(path: str | Path) -> Pack:
             state = None  # reported where the analysis is used, as without the cache
         else:
             prepared(pack, state)
-        payload = pickle.dumps((pack.document, state), protocol=pickle.HIGHEST_PROTOCOL)
-        _write(entry, header + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        key = key or _key(where, make=True)
+        if key is not None:
+            payload = pickle.dumps((pack.document, state), protocol=pickle.HIGHEST_PROTOCOL)
+            _write(entry, header + _mac(key, header, payload) + b"\n" + payload)
     return pack
+
+
+def _mac(key: bytes, header: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, header + payload, hashlib.sha256).hexdigest().encode()
 
 
 def _files_sha256(folder: Path) -> str | None:
@@ -135,6 +153,63 @@ def _own(status: os.stat_result) -> bool:
     return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _open_own_file(path: Path) -> int | None:
+    """A descriptor for reading `path` when it is a regular file of the user's own that nobody
+    else may write to; else None. A symlink is not followed, and a FIFO or a device is never
+    waited on (opened without blocking only if it was swapped in after the first look)."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    status = os.fstat(descriptor)
+    if stat.S_ISREG(status.st_mode) and _own(status):
+        return descriptor
+    os.close(descriptor)
+    return None
+
+
+def _own_folder(folder: Path, *, make: bool) -> bool:
+    """Whether `folder` is the user's own, not writable by others; with `make`, every missing
+    folder up to it is made first, each 0700 (whatever the umask)."""
+    if make:
+        missing = [folder, *folder.parents]
+        missing = missing[: next((i for i, each in enumerate(missing) if each.exists()), len(missing))]
+        for each in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                each.mkdir(mode=0o700)
+    return _own(folder.stat())
+
+
+def _key(folder: Path, *, make: bool) -> bytes | None:
+    """The cache folder's secret (readable and writable by the user alone), made when missing if
+    `make`; None when there is none, or the folder or the key is not the user's alone."""
+    with contextlib.suppress(OSError):
+        if not _own_folder(folder, make=make):
+            return None
+        path = folder / _KEY
+        if make and not path.exists():
+            with contextlib.suppress(FileExistsError):
+                # Linked into place whole: another triage starting now reads all of it or none.
+                made, part = open_part(path)
+                with os.fdopen(made, "wb") as handle:
+                    handle.write(secrets.token_hex(_KEY_BYTES).encode())
+                try:
+                    os.link(part, path)
+                finally:
+                    part.unlink()
+        descriptor = _open_own_file(path)
+        if descriptor is None:
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            if os.fstat(handle.fileno()).st_mode & 0o077:
+                return None  # others may read it: not a secret
+            key = handle.read(2 * _KEY_BYTES + 1)
+        return key if len(key) == 2 * _KEY_BYTES else None
+    return None
+
+
 class _PackUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         found = _MODELS.get((module, name))
@@ -143,17 +218,18 @@ class _PackUnpickler(pickle.Unpickler):
         return found
 
 
-def _read(entry: Path, header: bytes) -> tuple[PackDocument, AnalysisState | None] | None:
+def _read(entry: Path, header: bytes, key: bytes) -> tuple[PackDocument, AnalysisState | None] | None:
+    descriptor = _open_own_file(entry)
+    if descriptor is None:
+        return None
     try:
-        with entry.open("rb") as handle:
-            if not (_own(os.fstat(handle.fileno())) and _own(entry.parent.stat())):
-                return None
+        with os.fdopen(descriptor, "rb") as handle:
             if handle.read(len(header)) != header:
                 return None  # another pack's, another version's, or corrupt
-            digest, payload = handle.readline().rstrip(b"\n"), handle.read()
-            if hashlib.sha256(payload).hexdigest().encode() != digest:
-                return None  # damaged: a changed byte could change the advice
-            found = _PackUnpickler(io.BytesIO(payload)).load()
+            mac, payload = handle.readline().rstrip(b"\n"), handle.read()
+        if not hmac.compare_digest(mac, _mac(key, header, payload)):
+            return None  # not made with this cache's key, or changed since
+        found = _PackUnpickler(io.BytesIO(payload)).load()
     except Exception:  # any unreadable entry is a miss, never an error
         return None
     if not (
@@ -168,18 +244,5 @@ def _read(entry: Path, header: bytes) -> tuple[PackDocument, AnalysisState | Non
 
 def _write(entry: Path, data: bytes) -> None:
     """Writes the entry whole or not at all; a cache that cannot be written is no error."""
-    import tempfile  # only on a miss: its import costs every start a few milliseconds
-
     with contextlib.suppress(OSError):
-        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _own(entry.parent.stat()):
-            return
-        descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=".part", dir=entry.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            Path(temporary).replace(entry)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(temporary).unlink()
-            raise
+        write_bytes(entry, data)
