@@ -10,6 +10,7 @@ import triage
 
 FIELDS = {
     "primary_route",
+    "first_steps",
     "routes",
     "ruled_out",
     "focus",

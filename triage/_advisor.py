@@ -25,6 +25,7 @@ from triage._recommendation import (
     Changes,
     Contact,
     FiredRule,
+    FirstStep,
     FocusStatus,
     GivenAnswer,
     OpenQuestion,
@@ -133,6 +134,24 @@ class Advisor:
             for rule in self.pack.rules
             if rule.effect == "advice"
         }
+        # The notes that change what to do first, and each route's own steps, as first steps.
+        self._first_notes = {
+            rule.id: made(
+                FirstStep, {"text": rule.text or "", "rule": rule.id, "source": self.pack.cite(rule.source)}
+            )
+            for rule in self.pack.rules
+            if rule.effect == "advice" and rule.first_step
+        }
+        self._route_steps = {
+            route.id: tuple(
+                made(
+                    FirstStep,
+                    {"text": step, "rule": None, "source": "; ".join(map(self.pack.cite, route.sources))},
+                )
+                for step in route.next_steps
+            )
+            for route in self.pack.routes
+        }
         self._questions = {
             (fact.id, changes): made(
                 OpenQuestion, {"fact": fact.id, "question": fact.question, "changes": changes}
@@ -219,6 +238,7 @@ class Advisor:
             Recommendation,
             {
                 "primary_route": primary,
+                "first_steps": self._first_steps(primary, effects),
                 "routes": [
                     made(
                         RouteAdvice,
@@ -255,6 +275,20 @@ class Advisor:
                 ),
             },
         )
+
+    def _first_steps(self, primary: str, effects: Resolution) -> list[FirstStep]:
+        """The first-step notes that apply to the primary route (or to any route), in pack order,
+        then the route's own steps. Safety comes first: under a safety route, its own notes and
+        steps ("call 999 now") come before the notes that apply to any route."""
+        notes = [
+            rule for rule in effects.advice if rule.first_step and rule.requires_route in (None, primary)
+        ]
+        note = self._first_notes
+        steps = list(self._route_steps[primary])
+        if not self.pack.route[primary].safety:
+            return [note[rule.id] for rule in notes] + steps
+        own = [note[rule.id] for rule in notes if rule.requires_route == primary]
+        return own + steps + [note[rule.id] for rule in notes if rule.requires_route is None]
 
     def _fired(self, rule: str, case: Case) -> FiredRule:
         effect, route, source, reason, shown = self._fired_parts[rule]

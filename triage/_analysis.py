@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeAlias, cast
 
 from triage._case import Case
-from triage._conditions import And, Normal, Test
+from triage._conditions import And, Normal, Test, holds
 from triage._decision_diagrams import DiagramLimit, Diagrams, Restricted
 from triage._errors import PackError
 from triage._pack import UNKNOWN, Pack, RuleSpec
@@ -211,7 +211,19 @@ class Analysis:
                 more = self._open_facts(root, case, held)
                 found.extend((fact, changes) for fact in more if fact not in seen)
                 seen.update(more)
-        return Outlook(primaries=primaries, questions=tuple(found))
+        return Outlook(primaries=primaries, questions=self._asked_early(found, case))
+
+    def _asked_early(self, found: list[tuple[str, Changes]], case: Case) -> tuple[tuple[str, Changes], ...]:
+        """The questions with those whose `ask_early_when` holds moved to straight after the safety
+        questions: their answer carries a deadline (what each could change stays as it was)."""
+        early = {fact for fact, normal in self.pack.asked_early if holds(normal, case)}
+        moved = [question for question in found if question[0] in early]
+        if not moved:
+            return tuple(found)
+        rest = [question for question in found if question[0] not in early]
+        safety = self.pack.fact
+        lead = next((i for i, (fact, _) in enumerate(rest) if not safety[fact].safety), len(rest))
+        return (*rest[:lead], *moved, *rest[lead:])
 
     def _settled(self, root: int, case: Case, held: Collection[str]) -> bool:
         """Whether every fact the diagram `root` reads is answered (or held) in the case."""

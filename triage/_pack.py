@@ -99,6 +99,11 @@ class FactSpec(BaseModel):
     help: str = ""
     safety: bool = Field(False, description="Precautionary: unknown leads to the safety route; asked first.")
     answers: tuple[str, ...] = Field(BINARY, min_length=2, max_length=MAX_ANSWERS)
+    ask_early_when: Condition | None = Field(
+        None,
+        description="While this condition holds and the question is open, it is asked straight after "
+        "the safety questions (its answer carries a deadline).",
+    )
 
 
 class RouteSpec(BaseModel):
@@ -130,6 +135,11 @@ class RuleSpec(BaseModel):
     )
     when: Condition
     text: str | None = Field(None, min_length=1, description="Advice only: the note.")
+    first_step: bool = Field(
+        False,
+        description="Advice only: the note changes what to do first, so the answer's first steps "
+        "lead with it when it applies to the primary route (or to any route).",
+    )
     reason: str = Field(min_length=1)
     source: SourceRef
     alternative_to: tuple[str, ...] = Field(
@@ -209,6 +219,15 @@ class Pack:
     def normal(self) -> dict[str, Normal]:
         """Each rule's condition in negation normal form, by rule id."""
         return {rule.id: normalise(rule.when, self.domains) for rule in self.rules}
+
+    @cached_property
+    def asked_early(self) -> tuple[tuple[str, Normal], ...]:
+        """The facts with an `ask_early_when`, each with that condition in negation normal form."""
+        return tuple(
+            (fact.id, normalise(fact.ask_early_when, self.domains))
+            for fact in self.facts
+            if fact.ask_early_when is not None
+        )
 
     def find_rule(self, rule_id: str) -> RuleSpec:
         """The rule with this id, or an InputError with the closest id.
@@ -446,6 +465,14 @@ def _reference_problems(pack: Pack, origin: Mapping[str, str]) -> Iterator[PackE
     if len(pack.facts) > MAX_FACTS:
         yield problem("facts", f"more than {MAX_FACTS} facts", field="facts")
     for fact in pack.facts:
+        for leaf in leaves(fact.ask_early_when) if fact.ask_early_when is not None else ():
+            known = pack.domains.get(leaf.fact)
+            if known is None or not set(leaf.is_) <= known:
+                yield problem(
+                    "facts",
+                    f"unknown fact or answer in '{leaf.fact}'{did_you_mean(leaf.fact, pack.fact)}",
+                    field=f"facts[{fact.id}].ask_early_when",
+                )
         if fact.id in RESERVED_FACT_IDS:
             yield problem(
                 "facts", f"'{fact.id}' is reserved and cannot be a fact id", field=f"facts[{fact.id}].id"
@@ -548,11 +575,11 @@ def _rule_problems(pack: Pack, rule: RuleSpec, file: str | None) -> Iterator[Pac
     else:
         if rule.route is None:
             yield problem(f"a {rule.effect} rule needs 'route'", "route")
-        if rule.requires_route is not None or rule.text is not None:
-            yield problem(
-                "'requires_route' and 'text' are for advice rules only",
-                "requires_route" if rule.requires_route else "text",
-            )
+        misplaced = next(
+            (field for field in ("requires_route", "text", "first_step") if getattr(rule, field)), None
+        )
+        if misplaced is not None:
+            yield problem("'requires_route', 'text' and 'first_step' are for advice rules only", misplaced)
     for field in ("route", "requires_route"):
         route = getattr(rule, field)
         if route is not None and route not in pack.route:

@@ -85,7 +85,7 @@ class CheckReport(BaseModel):
     >>> import triage
     >>> report = triage.check_pack(triage.default_pack_path())
     >>> report.pack, report.rules, report.ok, report.findings
-    ('moray-rcd 1.1.0', 36, True, [])
+    ('moray-rcd 1.2.0', 40, True, [])
     """
 
     model_config = FROZEN

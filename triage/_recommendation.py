@@ -167,12 +167,32 @@ class Advice(BaseModel):
     >>> import triage
     >>> safe = {"immediate_danger": "no", "unreported_harm_concern": "no"}
     >>> [note.rule for note in triage.assess({**safe, "child_died": "yes"}).advice]
-    ['advice_child_died']
+    ['advice_child_died', 'advice_child_death_review', 'advice_looked_after_unknown']
     """
 
     model_config = FROZEN
     text: str
     rule: str
+
+
+class FirstStep(BaseModel):
+    """One of the concrete first actions for the case: a note that changes what to do first, or
+    one of the primary route's own next steps.
+
+    >>> import triage
+    >>> steps = triage.assess({"unreported_harm_concern": "yes"}).first_steps
+    >>> steps[0].rule, steps[-1].rule
+    ('advice_danger_unknown', None)
+    """
+
+    model_config = FROZEN
+    text: str
+    rule: str | None = Field(
+        description="The advice rule of a note, or null for the primary route's own step."
+    )
+    source: str = Field(
+        description="What it rests on, in words (for a route's own step, the route's sources)."
+    )
 
 
 class Audit(BaseModel):
@@ -213,6 +233,10 @@ class Recommendation(BaseModel):
 
     model_config = FROZEN
     primary_route: str = Field(description="The most urgent recommended route (always one).")
+    first_steps: list[FirstStep] = Field(
+        description="What to do first, in order: the notes that change the first action for this case"
+        " (safety ones first), then the primary route's own next steps."
+    )
     routes: list[RouteAdvice] = Field(description="Every recommended route, most urgent first.")
     ruled_out: list[RuledOut]
     focus: FocusStatus = Field(description="Whether the pack's focus route fits, and why.")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterator
 from triage._advisor import Advisor
 from triage._recommendation import Recommendation
 from triage._version import __version__
-from triage._wording import STATUS_WORDS, WIDTH, contact_line, one_line, wrap
+from triage._wording import STATUS_WORDS, WIDTH, contact_line, contact_name, one_line, wrap
 
 
 def _reasons(rec: Recommendation) -> dict[str, str]:
@@ -56,89 +56,35 @@ def _opening(text: str, words: int = 6) -> str:
 def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     """The Recommendation as text, wrapped to `width` columns, never inside a word.
 
-    The first screen (24 lines of 80 columns) holds what a practitioner acts on: the primary route
-    and what it means, whether it is provisional, the first steps and contact, the notes on that
-    route and the first open question. Then the reasons with their sources, the rest of the steps
-    and contacts, the other notes, the other routes, all open questions and the versions. A safety
-    route's answer is short: what to do now, and the focus route (RCD) in one line.
-    This is what `triage assess` prints. It needs nothing but the Recommendation.
+    The first lines hold the concrete action: the primary route, then its first steps (the notes
+    that change what to do first, then the route's own steps). The first screen (24 lines of 80
+    columns) also holds whether it is provisional, the first contact, what the route is for, the
+    first open question and the other notes on that route. Then the reasons with their sources, the
+    rest of the steps and contacts, the other notes, the other routes, all open questions and the
+    versions. A safety route's answer is at most a screen: what to do now, whom to contact, why,
+    and the focus route (RCD) in one line. This is what `triage assess` prints. It needs nothing
+    but the Recommendation.
 
     >>> import triage
     >>> text = render_text(triage.assess({"immediate_danger": "yes"}))
-    >>> print(text.splitlines()[1])
-    Primary route: Emergency response - call 999 now [emergency_response]
+    >>> for line in text.splitlines()[:3]:
+    ...     print(line)
+    Primary route: Emergency response - call 999 now
+    Do now:
+      1. Call the police on 999, or get urgent medical help, now.
     """
 
     def para(text: str, indent: str = "  ", bullet: str = "") -> str:
         return wrap(text, indent=indent, bullet=bullet, width=width)
 
-    primary = first = rec.routes[0]
-    safety = primary.safety
-    focus = rec.focus
-    note_route = _note_route(rec)
-    own = [note for note in rec.advice if note_route[note.rule] == primary.id]
-    shown_steps = first.next_steps if safety else first.next_steps[:FIRST_STEPS]
-    lines = ["ADVICE TO DISCUSS, NOT A DECISION"]
-    lines.append(para(f"Primary route: {primary.title} [{primary.id}]", indent=""))
-    if rec.provisional:
-        lines.append(para("Provisional: answers not yet known could change it (see the first question)."))
-    lines.append(para(primary.guidance))
-    lines += ["", "Do now:" if safety else "First steps:"]
-    lines.extend(para(step, bullet=f"{n}. ") for n, step in enumerate(shown_steps, 1))
-    lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[:1])
-    notes = [para(note.text, bullet="Note: ") for note in own]
-    if safety:  # every contact is part of what to do now, and comes before any question
-        lines.extend(para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
-    if rec.questions:
-        question = rec.questions[0]
-        lines.append(
-            para(f"{question.question} [{question.fact}]", indent="", bullet="First open question: ")
-        )
-    elif not safety:
-        lines.append(
-            para("Open questions: none (no answer still unknown could change this advice).", indent="")
-        )
-    lines.extend(notes)
-
-    cited = _cited(rec)
-    why = [rule for rule in rec.fired_rules if rule.id in first.rules]
-    reasons = [f"{rule.reason} {cited[rule.id]}" for rule in why]
-    if safety:
-        # What to do now, and nothing about the other routes beyond their names.
-        status = (
-            "recommended, after this" if rec.focus.status == "recommended" else "not now: act on this first"
-        )
-        lines.append(para(f"{focus.title}: {status}.", indent=""))
-        lines.extend(para(reason, indent="", bullet="Why: ") for reason in reasons)
-        # The other routes by their titles alone (the focus route has its own line above).
-        others = [route.title for route in rec.routes[1:] if route.id != focus.route]
-        if others:
-            also = f"After this, also: {'; '.join(others)}."
-            lines.append(wrap(also, indent="", bullet="", width=width, hang="  "))
-    else:
-        lines += ["", "Why (reasons and sources):"]
-        lines.extend(para(reason, bullet="- ") for reason in reasons)
-        if not reasons:
-            lines.append(para("No rule recommends another route for these answers.", bullet="- "))
-        # The notes shown above, with their sources (a safety answer stays short: the JSON and the
-        # record give those).
-        lines.extend(
-            para(f"The note '{_opening(note.text)}' {cited[note.rule]}", bullet="- ") for note in own
-        )
-        lines.extend(_details(rec, para))
-    if len(rec.questions) > 1:
-        lines += ["", f"All open questions ({len(rec.questions)}), in the order to ask them:"]
-        lines.extend(
-            para(
-                f"{q.question} [{q.fact}; {CHANGES_WORDS[q.changes].format(focus=focus.title)}]",
-                bullet=f"{n}. ",
-            )
-            for n, q in enumerate(rec.questions, 1)
-        )
-
     audit = rec.audit
+    if rec.routes[0].safety:
+        # The action comes before the notice, and the answer stays within a screen.
+        lines = list(_safety_answer(rec, para))
+        lines.append(para(f"{rec.notice} (Rule pack {audit.pack} {audit.pack_version}.)", indent=""))
+        return "\n".join(lines)
+    lines = ["ADVICE TO DISCUSS, NOT A DECISION", *_full_answer(rec, para)]
     lines += [
-        "",
         para(rec.notice, indent=""),
         para(
             f"Pack {audit.pack} {audit.pack_version} (sha256 {audit.pack_sha256[:12]}); "
@@ -149,17 +95,96 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     return "\n".join(lines)
 
 
+def _safety_answer(rec: Recommendation, para: Callable[..., str]) -> Iterator[str]:
+    """A safety route's answer, short enough for one screen: what to do now and whom to contact,
+    the question that could change it, the focus route in one line, and why, with the sources.
+    Its other notes and routes' details wait for the JSON and the record: act first."""
+    primary = rec.routes[0]
+    yield para(f"Primary route: {primary.title}", indent="")  # in words alone: one line
+    yield "Do now:"
+    # Flush left, to keep every line it can for the action.
+    yield from (para(step.text, indent="", bullet=f"{n}. ") for n, step in enumerate(rec.first_steps, 1))
+    if primary.contacts:
+        names = "; ".join(contact_name(contact) for contact in primary.contacts)
+        yield para(names, indent="", bullet="Contacts: ")
+    if rec.questions:  # only a question that could change the primary route is left open here
+        question = rec.questions[0]
+        yield para(f"{question.question} [{question.fact}]", indent="", bullet="Provisional until answered: ")
+    # The route's other notes (why it is precautionary, say), flush left as well.
+    in_steps = {step.rule for step in rec.first_steps}
+    note_route = _note_route(rec)
+    yield from (
+        para(note.text, indent="", bullet="Note: ")
+        for note in rec.advice
+        if note_route[note.rule] == primary.id and note.rule not in in_steps
+    )
+    focus = rec.focus
+    status = "recommended, after this" if focus.status == "recommended" else "not now: act on this first"
+    yield para(f"{focus.title}: {status}.", indent="")
+    why = [rule for rule in rec.fired_rules if rule.id in primary.rules]
+    yield para(" ".join(f"{rule.reason} (source: {rule.source})" for rule in why), indent="", bullet="Why: ")
+    # The other routes by their titles alone (the focus route has its own line above).
+    others = [route.title for route in rec.routes[1:] if route.id != focus.route]
+    if others:
+        yield para(f"After this, also: {'; '.join(others)}.", indent="", bullet="")
+
+
+def _full_answer(rec: Recommendation, para: Callable[..., str]) -> Iterator[str]:
+    """The answer of a route that is not a safety route: the first screen, then why and the rest."""
+    primary = rec.routes[0]
+    note_route, cited = _note_route(rec), _cited(rec)
+    in_steps = {step.rule for step in rec.first_steps}
+    own = [note for note in rec.advice if note_route[note.rule] == primary.id]
+    yield para(f"Primary route: {primary.title} [{primary.id}]", indent="")
+    yield "First steps:"
+    yield from (para(step.text, bullet=f"{n}. ") for n, step in enumerate(rec.first_steps[:FIRST_STEPS], 1))
+    yield from (para(contact_line(contact), bullet="Contact: ") for contact in primary.contacts[:1])
+    if rec.provisional:
+        yield para("Provisional: answers not yet known could change it (see the first question).")
+    yield para(primary.guidance)
+    if rec.questions:
+        question = rec.questions[0]
+        yield para(f"{question.question} [{question.fact}]", indent="", bullet="First open question: ")
+    else:
+        yield para("Open questions: none (no answer still unknown could change this advice).", indent="")
+    # The notes on the route that the first steps do not already hold.
+    yield from (para(note.text, bullet="Note: ") for note in own if note.rule not in in_steps)
+
+    yield from ("", "Why (reasons and sources):")
+    reasons = [f"{rule.reason} {cited[rule.id]}" for rule in rec.fired_rules if rule.id in primary.rules]
+    yield from (para(reason, bullet="- ") for reason in reasons)
+    if not reasons:
+        yield para("No rule recommends another route for these answers.", bullet="- ")
+    # The notes shown above, in the first steps or after the first question, with their sources.
+    noted = [note for note in rec.advice if note.rule in in_steps or note in own]
+    yield from (para(f"The note '{_opening(note.text)}' {cited[note.rule]}", bullet="- ") for note in noted)
+    yield from _details(rec, para)
+    if len(rec.questions) > 1:
+        focus = rec.focus.title
+        yield from ("", f"All open questions ({len(rec.questions)}), in the order to ask them:")
+        yield from (
+            para(f"{q.question} [{q.fact}; {CHANGES_WORDS[q.changes].format(focus=focus)}]", bullet=f"{n}. ")
+            for n, q in enumerate(rec.questions, 1)
+        )
+    yield ""
+
+
 def _details(rec: Recommendation, para: Callable[..., str]) -> Iterator[str]:
     """What follows the reasons of a route that is not a safety route: the rest of its steps and
     contacts, the other notes, the other routes, the rule-outs and the focus route's status."""
     first = rec.routes[0]
-    more_steps = first.next_steps[FIRST_STEPS:]
+    more_steps = rec.first_steps[FIRST_STEPS:]
     if more_steps or first.contacts[1:]:
         yield from ("", "More next steps and contacts:")
-        yield from (para(step, bullet=f"{n}. ") for n, step in enumerate(more_steps, FIRST_STEPS + 1))
+        yield from (para(step.text, bullet=f"{n}. ") for n, step in enumerate(more_steps, FIRST_STEPS + 1))
         yield from (para(contact_line(contact), bullet="Contact: ") for contact in first.contacts[1:])
     note_route, reason, cited = _note_route(rec), _reasons(rec), _cited(rec)
-    others = [note for note in rec.advice if note_route[note.rule] != rec.primary_route]
+    in_steps = {step.rule for step in rec.first_steps}
+    others = [
+        note
+        for note in rec.advice
+        if note_route[note.rule] != rec.primary_route and note.rule not in in_steps
+    ]
     if others:
         yield from ("", "Other notes:")
         yield from (para(f"{note.text} {cited[note.rule]}", bullet="- ") for note in others)

@@ -91,11 +91,15 @@ def answer_change(question: str, fact: str, old: str, new: str) -> str:
     return f"{one_line(question)} {old} -> {new} [{fact}]"
 
 
-def contact_line(contact: Contact) -> str:
-    """A contact in one line: "Name (details not in the name) - what for (as of date)"."""
+def contact_name(contact: Contact) -> str:
+    """A contact's name with the details the name does not already give: "Name (phone, email)"."""
     details = [
         item for item in (contact.phone, contact.email, contact.url) if item and item not in contact.name
     ]
-    named = f"{contact.name} ({', '.join(details)})" if details else contact.name
+    return f"{contact.name} ({', '.join(details)})" if details else contact.name
+
+
+def contact_line(contact: Contact) -> str:
+    """A contact in one line: "Name (details not in the name) - what for (as of date)"."""
     dated = "" if contact.as_of == "unknown" else f" (as of {contact.as_of})"
-    return f"{named} - {contact.role}{dated}"
+    return f"{contact_name(contact)} - {contact.role}{dated}"
