@@ -127,7 +127,13 @@ def question_order(f: Mapping[str, str]) -> list[str]:
                 changed |= primaries
         return min(ROUTES.index(route) for route in changed)
 
-    return sorted(questions(f), key=lambda fact: (fact not in SAFETY_FACTS, urgency(fact), order.index(fact)))
+    def early(fact: str) -> bool:  # pack 1.2: see looked_after_early
+        return fact == "looked_after" and f["child_died"] == "yes"
+
+    return sorted(
+        questions(f),
+        key=lambda fact: (fact not in SAFETY_FACTS, not early(fact), urgency(fact), order.index(fact)),
+    )
 
 
 def rcd_status(f: Mapping[str, str]) -> str:
@@ -160,6 +166,8 @@ def notes(f: Mapping[str, str]) -> set[str]:
     if "multiagency_escalation" in found:
         tried = f["direct_resolution_tried"] == "yes"
         expected.add("advice_escalation_next_stage" if tried else "advice_escalation_stage_one")
+        if tried:
+            expected.add("advice_escalation_ird")
     if raised and f["within_one_agency"] == "yes" and f["direct_resolution_tried"] != "yes":
         expected.add("advice_raise_directly_within_agency")
     if f["decision_sought"] == "yes" and rcd:
@@ -167,7 +175,9 @@ def notes(f: Mapping[str, str]) -> set[str]:
     if "learning_review_notification" in found and rcd:
         expected.add("advice_lr_rcd_timing")
     if f["child_died"] == "yes":
-        expected.add("advice_child_died")
+        expected |= {"advice_child_died", "advice_child_death_review"}
+    if f["child_died"] == "yes" and f["looked_after"] == "unknown":
+        expected.add("advice_looked_after_unknown")
     if f["child_died"] == "yes" and f["looked_after"] == "yes":
         expected.add("advice_looked_after_death")
     # Precautionary: the referral is recommended, but not because of a known concern.
@@ -177,6 +187,8 @@ def notes(f: Mapping[str, str]) -> set[str]:
         expected.add("advice_danger_unknown")
     if "decision_forum" in found:
         expected |= {FORUM_NOTES[f["plan_status"]], "advice_reporter"}
+        if f["plan_status"] == "child_protection_plan":
+            expected.add("advice_forum_cp_plan_urgency")
     if f["not_progressing"] == "yes" and f["drift_reason_known"] == "yes":
         expected.add("advice_known_drift_reason")
     return expected
@@ -185,8 +197,12 @@ def notes(f: Mapping[str, str]) -> set[str]:
 # --- the three lists of open questions (DESIGN.md), by brute force over every completion --------
 
 ROUTE_NOTES = {
-    "multiagency_escalation": {"advice_escalation_stage_one", "advice_escalation_next_stage"},
-    "decision_forum": {*FORUM_NOTES.values(), "advice_reporter"},
+    "multiagency_escalation": {
+        "advice_escalation_stage_one",
+        "advice_escalation_next_stage",
+        "advice_escalation_ird",
+    },
+    "decision_forum": {*FORUM_NOTES.values(), "advice_forum_cp_plan_urgency", "advice_reporter"},
     "learning_review_notification": {"advice_looked_after_death", "advice_lr_rcd_timing"},
     "reflective_case_discussion": {
         "advice_consult_manager",
@@ -239,7 +255,7 @@ def question_lists(f: Mapping[str, str], held: Collection[str] = ()) -> list[tup
     first.sort(key=lambda fact: (fact not in SAFETY_FACTS, urgency(fact), order.index(fact)))
     found = [(fact, "primary_route") for fact in first]
     if now in SAFETY_ROUTES and all(primary(c) in SAFETY_ROUTES for c in completions(f, held)):
-        return found
+        return looked_after_early(f, found)
     focus = [
         k
         for k in unknown
@@ -251,7 +267,18 @@ def question_lists(f: Mapping[str, str], held: Collection[str] = ()) -> list[tup
         for k in unknown
         if k not in first and k not in focus and can_change(f, k, own_advice(now), held)
     ]
-    return found
+    return looked_after_early(f, found)
+
+
+def looked_after_early(f: Mapping[str, str], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Pack 1.2: after a child's death, whether the child was looked after is asked straight after
+    the safety questions (the notifications are due within one working day)."""
+    if f["child_died"] != "yes":
+        return found
+    moved = [question for question in found if question[0] == "looked_after"]
+    rest = [question for question in found if question[0] != "looked_after"]
+    lead = sum(fact in SAFETY_FACTS for fact, _ in rest)
+    return rest[:lead] + moved + rest[lead:]
 
 
 def interview_next(f: Mapping[str, str], held: Collection[str]) -> str | None:

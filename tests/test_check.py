@@ -51,7 +51,7 @@ def test_the_default_pack_checks_clean() -> None:
     report = triage.check_pack(triage.default_pack_path())
     assert report.ok
     assert report.findings == []
-    assert report.pack == "moray-rcd 1.1.0"
+    assert report.pack == "moray-rcd 1.2.0"
 
 
 def test_the_toy_pack_checks_clean_and_its_default_route_needs_no_rule() -> None:
@@ -641,8 +641,8 @@ def test_check_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_check_through_the_console_script() -> None:
     result = run_cli("rules", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("36 rules, 0 errors, 0 warnings")
-    assert result.stdout.startswith("moray-rcd 1.1.0 (")
+    assert result.stdout.strip().endswith("40 rules, 0 errors, 0 warnings")
+    assert result.stdout.startswith("moray-rcd 1.2.0 (")
 
 
 def test_check_json_through_the_console_script_on_a_broken_pack(toy: Path) -> None:

@@ -1,4 +1,4 @@
-"""Cases drawn from the national guidance and comparable procedures (DOMAIN.md, pack 1.1).
+"""Cases drawn from the national guidance and comparable procedures (DOMAIN.md, packs 1.1 and 1.2).
 
 Each case states only what the situation says; every other fact stays unknown unless the case
 needs it known. The safety facts are answered no where the situation is already known to social
@@ -109,14 +109,50 @@ def test_a_childrens_hearing_only_through_the_reporter(advisor: triage.Advisor) 
     for plan in ("child_protection_plan", "childs_plan", "looked_after", "none", "unknown"):
         rec = advise(advisor, decision_sought="yes", plan_status=plan)
         reporter = notes(rec)["advice_reporter"]
-        assert "Children's Reporter, who decides whether a Children's Hearing is needed" in reporter
+        assert "Children's Reporter (at any stage), who considers whether compulsory measures" in reporter
         others = [text for rule, text in notes(rec).items() if rule != "advice_reporter"]
         assert not any("Hearing" in text for text in others), plan
 
 
-def test_the_core_group_refers_significant_changes_within_3_days(advisor: triage.Advisor) -> None:
-    rec = advise(advisor, decision_sought="yes", plan_status="child_protection_plan")
-    assert "within 3 calendar days" in notes(rec)["advice_forum_cp_plan"]
+def first_steps(rec: triage.Recommendation) -> list[str]:
+    return [" ".join(step.text.split()) for step in rec.first_steps]
+
+
+def test_a_registered_child_at_risk_tonight_is_told_to_act_now_not_given_3_days(
+    advisor: triage.Advisor,
+) -> None:
+    """A registered child, a violent ex-partner expected home tonight, the core group wants the
+    plan changed (pack 1.2): the first step says act now if the child may be at risk now, and the
+    3 days are "within 3 calendar days, or as urgently as necessary" (NG 3.133, 3.137), a limit."""
+    rec = advise(advisor, decision_sought="yes", plan_status="child_protection_plan", multiagency="yes")
+    assert rec.primary_route == "decision_forum"
+    first = first_steps(rec)[0]
+    assert first.startswith("If the child may be at risk now, act now")
+    assert "within 3 calendar days, or as urgently as necessary to safeguard the child" in first
+    assert "not a grace period" in first
+    assert "within 3 calendar days" not in notes(rec)["advice_forum_cp_plan"]
+
+
+def test_a_sudden_death_with_looked_after_status_unknown_gives_the_one_working_day_duty_first(
+    advisor: triage.Advisor,
+) -> None:
+    """A sudden death, and the person asking does not know whether the child was looked after
+    (pack 1.2): find out today, for the local authority's notifications within one working day,
+    among the first steps; the looked after question comes straight after the safety questions."""
+    rec = advise(advisor, child_died="yes")
+    assert rec.primary_route == "learning_review_notification"
+    duty = next(step for step in first_steps(rec) if "one working day" in step)
+    assert duty.startswith("Find out today if the child was looked after")
+    assert "Scottish Ministers and Care Inspectorate within one working day" in duty
+    assert first_steps(rec).index(duty) == 0
+    assert rec.questions[0].fact == "looked_after"
+    unsure = advisor.assess({"child_died": "yes"})
+    assert [question.fact for question in unsure.questions][:3] == [
+        "immediate_danger",
+        "unreported_harm_concern",
+        "looked_after",
+    ]
+    assert any("one working day" in step for step in first_steps(unsure))
 
 
 def test_death_of_a_looked_after_child(advisor: triage.Advisor) -> None:

@@ -49,7 +49,7 @@ def test_every_brief_point_is_cited() -> None:
 
 def test_pack_hash_identifies_content(pack_copy: Path) -> None:
     before = triage.load_pack(pack_copy).sha256
-    edit(pack_copy, "pack.yaml", "version: 1.1.0", "version: 1.1.1")
+    edit(pack_copy, "pack.yaml", "version: 1.2.0", "version: 1.2.1")
     assert triage.load_pack(pack_copy).sha256 != before
 
 
@@ -120,7 +120,7 @@ def test_pack_hash_identifies_content(pack_copy: Path) -> None:
             "routes 'emergency_response' and 'child_protection_referral' share priority 1",
         ),
         ("routes.yaml", "priority: 2\n", "priority: -5\n", "priority"),
-        ("pack.yaml", "version: 1.1.0", "version: one", "version"),
+        ("pack.yaml", "version: 1.2.0", "version: one", "version"),
         ("pack.yaml", "focus_route: reflective_case_discussion", "focus_route: rcd", "unknown route 'rcd'"),
     ],
 )

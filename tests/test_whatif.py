@@ -167,8 +167,8 @@ def test_cli_what_if_text_is_side_by_side(rcd_file: str) -> None:
     out = " ".join(result.stdout.split())
     assert header.index("BEFORE") < header.index("AFTER")
     assert (
-        "Is the aim to explore the case, share knowledge, or challenge facts and assumptions? yes -> no"
-        in out
+        "Do you want to reflect on the case together with the other agencies involved (explore it, share"
+        " knowledge, challenge facts and assumptions)? yes -> no" in out
     )
     assert "[reflection_sought]" in out
     assert "The primary route changes from Multiagency Reflective Case Discussion (RCD)" in out
