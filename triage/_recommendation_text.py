@@ -71,7 +71,7 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     ...     print(line)
     Primary route: Emergency response - call 999 now
     Do now:
-      1. Call the police on 999, or get urgent medical help, now.
+    1. Call the police on 999, or get urgent medical help, now.
     """
 
     def para(text: str, indent: str = "  ", bullet: str = "") -> str:

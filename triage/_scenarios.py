@@ -117,7 +117,7 @@ def run_scenarios(
 
     >>> import triage
     >>> triage.run_scenarios([triage.default_pack_path() / "scenarios"]).summary()
-    '48 passed, 0 failed'
+    '55 passed, 0 failed'
     """
     advisor = advisor or default_advisor()
     loaded = [
