@@ -28,8 +28,8 @@ from typing import Any
 import peers
 
 import triage
-from triage._engine import DurableMatcher
-from triage._reference import ReferenceMatcher
+from triage.engine import ReferenceMatcher
+from triage.engine._durable_rules import DurableMatcher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import oracle  # the semantics the peers are checked against

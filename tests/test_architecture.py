@@ -117,10 +117,37 @@ def test_type_checking_imports_are_not_runtime_imports() -> None:
 @pytest.mark.parametrize(
     ("module", "must_not_import"),
     [
-        ("triage._pack", "triage._engine"),  # the pack does not know the engine's JSON
+        # the pack knows neither the engine's form of conditions nor its limits
+        ("triage._pack", "triage.engine"),
+        ("triage._pack", "triage.engine._conditions"),
+        ("triage._pack", "triage.engine._durable_rules"),
         ("triage._whatif", "triage._advisor"),
         ("triage._why_not", "triage._advisor"),
     ],
 )
 def test_lower_layers_do_not_import_higher_ones(module: str, must_not_import: str) -> None:
     assert must_not_import not in import_graph()[module]
+
+
+def test_the_rest_of_triage_reaches_the_engine_through_its_door_alone() -> None:
+    graph = import_graph()
+    reaching_in = {
+        (name, target)
+        for name, targets in graph.items()
+        if not name.startswith("triage.engine")
+        for target in targets
+        if target.startswith("triage.engine.")
+    }
+    assert reaching_in == set()
+
+
+def test_only_the_durable_rules_engine_module_imports_durable_rules() -> None:
+    importers = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(name.split(".")[0] in {"durable", "durable_rules_engine"} for name in names):
+                importers.add(module_name(path))
+    assert importers == {"triage.engine._durable_rules"}

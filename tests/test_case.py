@@ -14,7 +14,7 @@ from conftest import ROOT
 
 import triage
 from triage._case import Case, make_case
-from triage._reference import ReferenceMatcher
+from triage.engine import ReferenceMatcher
 
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
 

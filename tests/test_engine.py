@@ -9,12 +9,11 @@ import pytest
 from isolated import run_isolated
 
 import triage
-from triage import _engine
 from triage._conditions import And, Or
 from triage._conditions import Test as AnswerTest  # not named Test*: pytest would collect it
-from triage._engine import DurableMatcher, compile_ruleset
-from triage._engine_conditions import engine_test
-from triage._reference import ReferenceMatcher
+from triage.engine import ReferenceMatcher, _durable_rules
+from triage.engine._conditions import engine_test
+from triage.engine._durable_rules import DurableMatcher, compile_ruleset
 
 YNU = frozenset({"yes", "no", "unknown"})
 DOMAINS = {"a": YNU, "b": YNU}
@@ -64,9 +63,8 @@ def test_a_case_that_matches_no_pack_rule_still_returns(advisor: triage.Advisor)
 def test_without_durable_rules_the_reference_evaluator_is_used_and_named(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_engine, "_durable", None)
-    monkeypatch.setattr(_engine, "IMPORT_ERROR", "No module named 'durable_rules_engine'")
-    monkeypatch.setattr("triage._advisor.IMPORT_ERROR", "No module named 'durable_rules_engine'")
+    monkeypatch.setattr(_durable_rules, "_durable", None)
+    monkeypatch.setattr(_durable_rules, "IMPORT_ERROR", "No module named 'durable_rules_engine'")
     advisor = triage.Advisor()
     assert isinstance(advisor.matcher, ReferenceMatcher)
     rec = advisor.assess({"immediate_danger": "yes"})
@@ -95,3 +93,12 @@ def test_memory_stays_flat_when_a_pack_is_loaded_again_and_again() -> None:
     # Each fresh durable_rules ruleset kept ~0.5 MB after deletion: 200 loads grew ~100 MB.
     result = run_isolated("test_engine", "load_repeatedly", "200", timeout=300)
     assert result["growth_mb"] < 20
+
+
+def test_a_pack_with_more_facts_than_one_engine_fact_holds_is_refused_when_compiled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pack = triage.load_pack(triage.default_pack_path())  # the loader knows no engine limit
+    monkeypatch.setattr(_durable_rules, "MAX_CASE_KEYS", len(pack.facts))  # one short: the guard
+    with pytest.raises(triage.PackError, match=f"at most {len(pack.facts) - 1} facts"):
+        DurableMatcher(pack)

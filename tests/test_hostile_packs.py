@@ -20,9 +20,10 @@ from isolated import run_isolated
 import triage
 from triage._conditions import normalise
 from triage._decision_diagrams import MAX_DIAGRAM_NODES
-from triage._engine_conditions import engine_branches
-from triage._pack import MAX_ENGINE_BRANCHES, MAX_FACTS
+from triage._pack import MAX_FACTS
 from triage._yaml_reader import MAX_STRING_CHARS
+from triage.engine._conditions import engine_branches
+from triage.engine._durable_rules import MAX_ENGINE_BRANCHES
 
 TIMEOUT = 60  # generous for a loaded CI machine; each case takes well under a second here
 

@@ -51,7 +51,7 @@ def test_primary_route_refuses_what_is_not_an_object() -> None:
 
 
 def test_the_default_pack_routes_a_case_in_one_engine_match() -> None:
-    from triage._engine import DurableRouter, _durable
+    from triage.engine._durable_rules import DurableRouter, _durable
 
     router = triage.Advisor()._router
     if _durable is None:
@@ -66,7 +66,7 @@ def test_the_route_rules_and_the_one_rule_per_route_agree(case: dict[str, str]) 
     route with rule-outs folded in) give the oracle's answer."""
     import oracle
 
-    from triage._engine import MatchingRouter, make_matcher
+    from triage.engine import MatchingRouter, make_matcher
 
     advisor = triage.Advisor()
     rules = advisor.route_rules
@@ -78,9 +78,11 @@ def test_the_route_rules_and_the_one_rule_per_route_agree(case: dict[str, str]) 
 def test_routes_that_need_too_many_engine_branches_fall_back_to_the_rules_matches(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import triage._engine as engine
+    import functools
 
-    monkeypatch.setattr(engine, "MAX_ENGINE_BRANCHES", 2)
+    import triage.engine as engine
+
+    monkeypatch.setattr(engine, "route_ruleset", functools.partial(engine.route_ruleset, max_branches=2))
     for pack in (None, TOY):
         advisor = triage.Advisor(pack)
         assert isinstance(advisor._router, engine.MatchingRouter)
@@ -96,7 +98,7 @@ def test_compound_rule_outs_fold_into_the_routes_engine_rule(tmp_path: Path) -> 
 
     from conftest import edit
 
-    from triage._engine import DurableRouter, _durable
+    from triage.engine._durable_rules import DurableRouter, _durable
 
     pack = Path(shutil.copytree(TOY, tmp_path / "toy"))
     edit(
@@ -118,7 +120,7 @@ def test_compound_rule_outs_fold_into_the_routes_engine_rule(tmp_path: Path) -> 
 def test_an_engine_that_gives_two_routes_for_one_case_is_an_error_that_leaves_it_working(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import triage._engine as engine
+    import triage.engine._durable_rules as engine
 
     if engine._durable is None:
         pytest.skip("durable_rules is not importable on this Python")

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from strategies import cases, partial_answers
 
 import triage
-from triage._engine import DurableMatcher
-from triage._reference import ReferenceMatcher
+from triage.engine import ReferenceMatcher
+from triage.engine._durable_rules import DurableMatcher
 
 
 @settings(max_examples=500, deadline=None)

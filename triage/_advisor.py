@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, get_args
 
 from triage._analysis import Analysis, build_analysis
 from triage._case import Answers, Case, InputModel, make_case
-from triage._engine import IMPORT_ERROR, Matcher, Router, durable_version, make_matcher, make_router
 from triage._errors import InputError
 from triage._pack import Pack, default_pack_path, load_pack, rule_facts
 from triage._plain import made
@@ -37,6 +36,7 @@ from triage._recommendation import (
 from triage._routes import Resolution, RouteRules
 from triage._version import __version__
 from triage._wording import not_met, questions
+from triage.engine import Matcher, Router, make_matcher, make_router
 
 if TYPE_CHECKING:  # the reasoning tools load on first use, keeping `import triage` quick
     from triage._reasoning_results import Alternatives, WhatIf, WhyNot
@@ -162,9 +162,8 @@ class Advisor:
 
     @cached_property
     def engine(self) -> str:
-        if self.matcher.name == "durable_rules":
-            return f"durable_rules {durable_version()}"
-        return f"reference evaluator (durable_rules unavailable: {IMPORT_ERROR})"
+        """The engine that matches the rules, as the audit names it."""
+        return self.matcher.engine
 
     @property
     def analysis(self) -> Analysis:

@@ -32,7 +32,6 @@ from triage._conditions import (
     normalise,
 )
 from triage._conditions import depth as condition_depth
-from triage._engine_conditions import engine_branches
 from triage._errors import InputError, PackError, describe, describe_key, did_you_mean
 from triage._yaml_reader import read_yaml
 
@@ -43,16 +42,14 @@ SEMVER_PATTERN = r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$"
 # Keys the engine gives a meaning of its own, and the guard key of every case.
 RESERVED_FACT_IDS = frozenset({"sid", "id", "kind"})
 
-# Bounds that keep a hostile pack from hanging or exhausting the process. durable_rules 2.0.28,
-# measured: 511 branches from one test work, 512 hang asserting a fact, 513 hang creating the
-# ruleset; every rule branches from the engine's guard test, so the pack's branches are counted.
+# Bounds that keep a hostile pack from hanging or exhausting the process (the engine checks its
+# own limits when it compiles a pack).
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 32
-MAX_FACTS = 200  # a case is one engine fact: durable_rules refuses facts of more than 251 keys
+MAX_FACTS = 200
 MAX_RULES = 400
 MAX_LEAVES_PER_RULE = 64
 MAX_DEPTH = 8
-MAX_ENGINE_BRANCHES = 480
 MAX_ANSWERS = 16
 
 # defer_build: see _conditions.
@@ -542,25 +539,8 @@ def _reference_problems(pack: Pack, origin: Mapping[str, str]) -> Iterator[PackE
                     else "a route is not an alternative to itself",
                     field=f"routes[{route.id}].alternative_to",
                 )
-    found = False
     for rule in pack.rules:
-        for error in _rule_problems(pack, rule, origin.get("rules")):
-            found = True
-            yield error
-    if found:
-        return  # counting the engine's branches needs every fact and answer known
-    branches = 1  # the engine's always-true sentinel rule
-    for rule in pack.rules:
-        branches += engine_branches(pack.normal[rule.id], pack.domains)
-        if branches > MAX_ENGINE_BRANCHES:
-            yield problem(
-                "rules",
-                f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
-                "simplify the conditions",
-                rule=rule.id,
-                field="when",
-            )
-            return
+        yield from _rule_problems(pack, rule, origin.get("rules"))
 
 
 def _rule_problems(pack: Pack, rule: RuleSpec, file: str | None) -> Iterator[PackError]:

@@ -39,7 +39,6 @@ from triage import (
     _analysis,
     _conditions,
     _decision_diagrams,
-    _engine_conditions,
     _pack,
     _routes,
     _yaml_reader,
@@ -57,7 +56,7 @@ _ENV = "TRIAGE_CACHE_DIR"
 _OFF = "off"
 # The modules whose code decides whether a pack is valid, and what its analysis holds: an entry
 # made by other code is foreign.
-_VALIDATING = (_pack, _conditions, _engine_conditions, _yaml_reader, _analysis, _decision_diagrams, _routes)
+_VALIDATING = (_pack, _conditions, _yaml_reader, _analysis, _decision_diagrams, _routes)
 # The only classes an entry may hold (besides plain data): the pack's own models.
 _MODELS = {
     (cls.__module__, cls.__qualname__): cls

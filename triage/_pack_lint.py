@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, computed_field
 from triage._analysis import Analysis, too_large
 from triage._conditions import And, Normal, Test
 from triage._decision_diagrams import DiagramLimit
-from triage._engine import make_matcher
 from triage._errors import PackError
 from triage._pack import UNKNOWN, Pack, RuleSpec, read_pack, rule_facts
 from triage._recommendation import FROZEN
+from triage.engine import make_matcher
 
 Severity = Literal["error", "warning"]
 Kind = Literal[

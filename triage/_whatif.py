@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from triage._case import Case
 from triage._pack import rule_facts
 from triage._reasoning_results import Alternative, Alternatives, Changes, WhatIf
-from triage._reference import ReferenceMatcher
+from triage.engine import ReferenceMatcher
 
 if TYPE_CHECKING:
     from triage._advisor import Advisor

@@ -18,7 +18,12 @@ class ReferenceMatcher:
 
     name = "reference"
 
-    def __init__(self, pack: Pack, rules: Collection[str] | None = None) -> None:
+    def __init__(
+        self, pack: Pack, rules: Collection[str] | None = None, *, stands_in_because: str | None = None
+    ) -> None:
+        self.engine = "reference evaluator"
+        if stands_in_because is not None:
+            self.engine += f" (durable_rules unavailable: {stands_in_because})"
         self._predicates = tuple(
             (rule_id, predicate(normal))
             for rule_id, normal in pack.normal.items()

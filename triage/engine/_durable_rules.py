@@ -15,11 +15,12 @@ measured, and how this module avoids it:
   pack loader keeps off the reserved keys (sid, id, $...);
 - a fact fires once per true `$or` branch: matches are collected into a set;
 - the C core has no locks: calls are serialised with a lock;
-- the pack loader bounds the branches (512 branching from one test hang asserting a fact, 513 hang
-  creating the ruleset; every rule branches from the guard, so the pack's total is bounded) and
-  the facts (a fact of more than 251 keys is refused with code 302); more than 257 rules with one
-  condition fail creation with code 108, reported as a PackError; the router's ruleset, whose
-  conditions fold the rule-outs in, counts its own branches against the same bound;
+- compiling a pack bounds its branches before durable_rules sees them (512 branching from one
+  test hang asserting a fact, 513 hang creating the ruleset; every rule branches from the guard,
+  so the pack's total is bounded) and its facts (a fact of more than 251 keys is refused with code
+  302), each a PackError; more than 257 rules with one condition fail creation with code 108, also
+  reported as a PackError; the router's ruleset, whose conditions fold the rule-outs in, counts
+  its own branches against the same bound;
 - only a full, validated case is encoded and asserted (never reserved keys or long strings).
 """
 
@@ -34,14 +35,13 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from triage._case import Case
 from triage._conditions import Normal
-from triage._engine_conditions import engine_branches, engine_test
 from triage._errors import InputError, PackError, TriageError
-from triage._pack import MAX_ENGINE_BRANCHES, Pack
-from triage._reference import ReferenceMatcher
+from triage._pack import Pack
+from triage.engine._conditions import engine_branches, engine_test
 
 try:
     import durable_rules_engine as _durable
@@ -55,17 +55,12 @@ _SENTINEL = "_sentinel"
 _GUARD = {"kind": "case"}
 _names = itertools.count(1)
 
-
-class Matcher(Protocol):
-    name: str
-
-    def matches(self, case: Case) -> frozenset[str]: ...
-
-
-class Router(Protocol):
-    name: str
-
-    def primary(self, case: Case) -> str: ...
+# durable_rules 2.0.28, measured: 511 branches from one test work, 512 hang asserting a fact, 513
+# hang creating the ruleset; every rule branches from the guard test, so a ruleset's branches are
+# counted, with a margin.
+MAX_ENGINE_BRANCHES = 480
+# The engine refuses a fact of more than 251 keys (code 302): the guard key and one per fact.
+MAX_CASE_KEYS = 251
 
 
 def durable_version() -> str | None:
@@ -87,9 +82,34 @@ def durable_version() -> str | None:
         return "unknown version"
 
 
+def _check_limits(pack: Pack) -> None:
+    """Refuses (PackError) a pack that durable_rules would hang or fail on: too many facts for one
+    engine fact, or conditions with more branches than the engine takes from one test."""
+    if len(pack.domains) + len(_GUARD) > MAX_CASE_KEYS:
+        raise PackError(
+            f"the rules engine takes at most {MAX_CASE_KEYS - len(_GUARD)} facts; this pack has "
+            f"{len(pack.domains)}",
+            file=str(pack.path),
+            field="facts",
+        )
+    branches = 1  # the always-true sentinel rule
+    for rule_id, normal in pack.normal.items():
+        branches += engine_branches(normal, pack.domains)
+        if branches > MAX_ENGINE_BRANCHES:
+            raise PackError(
+                f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
+                "simplify the conditions",
+                file=str(pack.path),
+                rule=rule_id,
+                field="when",
+            )
+
+
 def compile_ruleset(pack: Pack, rules: Collection[str] | None = None) -> dict[str, Any]:
     """The durable_rules ruleset definition of a pack, or of the rules of it named in `rules`
-    (rules that can never hold are left out)."""
+    (rules that can never hold are left out). Raises PackError when the pack is past the engine's
+    limits (all its rules are counted, so that a pack that runs at all runs whole)."""
+    _check_limits(pack)
     ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}
     for rule_id, normal in pack.normal.items():
         if rules is not None and rule_id not in rules:
@@ -229,12 +249,16 @@ class DurableMatcher:
         fired.discard(_SENTINEL)
         return frozenset(fired)
 
+    @property
+    def engine(self) -> str:
+        return f"durable_rules {durable_version()}"
+
 
 class DurableRouter:
     """The primary route of a case in one durable_rules match: one rule per route (when it is
     recommended, rule-outs folded in), each with the route's urgency as its `pri`, and the default
     route's rule always true and least urgent. The case is asserted as an event, which the most
-    urgent rule that holds consumes: one action, nothing to retract. Built by `make_router`."""
+    urgent rule that holds consumes: one action, nothing to retract. Built by `compiled`."""
 
     name = "durable_rules"
 
@@ -243,6 +267,15 @@ class DurableRouter:
         self._lock, self._handle = self._ruleset.lock, self._ruleset.handle
         self._routes = frozenset(ruleset)
         self._encode = _Encoder(pack)
+
+    @classmethod
+    def compiled(cls, pack: Pack, ruleset: dict[str, Any]) -> DurableRouter | None:
+        """The router of `route_ruleset`'s ruleset, or None where durable_rules refuses to compile
+        it (e.g. code 108): the rules' own matcher then reports that as the pack's error."""
+        try:
+            return cls(pack, ruleset)
+        except _durable.error:
+            return None
 
     def primary(self, case: Case) -> str:
         event = self._encode(case)
@@ -253,22 +286,12 @@ class DurableRouter:
         return routes[0]
 
 
-class MatchingRouter:
-    """The primary route from the rules one case matches (where the routes cannot be compiled
-    to one engine rule each)."""
-
-    def __init__(self, matcher: Matcher, primary: Callable[[frozenset[str]], str]) -> None:
-        self.name = matcher.name
-        self._matches, self._primary = matcher.matches, primary
-
-    def primary(self, case: Case) -> str:
-        return self._primary(self._matches(case))
-
-
-def route_ruleset(pack: Pack, conditions: Mapping[str, Normal]) -> dict[str, Any] | None:
+def route_ruleset(
+    pack: Pack, conditions: Mapping[str, Normal], max_branches: int = MAX_ENGINE_BRANCHES
+) -> dict[str, Any] | None:
     """The event ruleset of `DurableRouter`: `conditions` maps each route but the default, most
     urgent first, to when it is recommended. None when those conditions need more engine
-    branches than the pack's own rules may have (folding rule-outs in multiplies branches)."""
+    branches than `max_branches` (folding rule-outs in multiplies branches)."""
     ruleset: dict[str, Any] = {}
     branches = 1
     for rank, (route, condition) in enumerate(conditions.items(), start=1):
@@ -276,35 +299,9 @@ def route_ruleset(pack: Pack, conditions: Mapping[str, Normal]) -> dict[str, Any
         if expression is False:
             continue
         branches += engine_branches(condition, pack.domains)
-        if branches > MAX_ENGINE_BRANCHES:
+        if branches > max_branches:
             return None
         test = _GUARD if expression is True else {"$and": [_GUARD, expression]}
         ruleset[route] = {"all": [{"m": test}], "pri": rank}
     ruleset[pack.default_route] = {"all": [{"m": dict(_GUARD)}], "pri": len(conditions) + 1}
     return ruleset
-
-
-def make_router(
-    pack: Pack,
-    conditions: Mapping[str, Normal],
-    deciding: Collection[str],
-    primary: Callable[[frozenset[str]], str],
-) -> Router:
-    """A DurableRouter where durable_rules can be imported and the routes compile within the
-    engine's bound; otherwise the primary route from the matches of the `deciding` rules."""
-    if _durable is not None:
-        ruleset = route_ruleset(pack, conditions)
-        if ruleset is not None:
-            try:
-                return DurableRouter(pack, ruleset)
-            except _durable.error:
-                pass  # e.g. code 108; the matcher below reports it as the pack's error
-    return MatchingRouter(make_matcher(pack, deciding), primary)
-
-
-def make_matcher(pack: Pack, rules: Collection[str] | None = None) -> Matcher:
-    """durable_rules where it can be imported; otherwise the reference evaluator (named so). With
-    `rules`, only the rules named there are matched."""
-    if _durable is None:
-        return ReferenceMatcher(pack, rules)
-    return DurableMatcher(pack, rules)
