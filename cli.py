@@ -504,22 +504,44 @@ def test_scenarios(
 @main.command()
 @click.argument("source", metavar="FILE.jsonl|-")
 @click.option("--out", "out", metavar="FILE|-", help="Write here (atomically; '-' for stdout).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Worker processes (default: one per core); the output is the same for any number.",
+)
+@click.option(
+    "--fields",
+    metavar="NAME,...",
+    help="Write only these fields of each answer (e.g. primary_route,provisional), for pipelines.",
+)
 @rules_option
 @click.pass_context
-def batch(ctx: click.Context, source: str, out: str | None, rules_dir: Path | None) -> None:
+def batch(
+    ctx: click.Context,
+    source: str,
+    out: str | None,
+    jobs: int | None,
+    fields: str | None,
+    rules_dir: Path | None,
+) -> None:
     """Assess one case per line of a JSON Lines file: one JSON answer per line, in order.
 
     A bad line gets {"line": N, "error": "..."} in its place (a blank line too); exit 1 at the end
-    if any line was bad. --out is written whole or not at all.
+    if any line was bad. An "id" key in a line is the case's id, written first in its answer.
+    --out is written whole or not at all.
     """
     if out == "":
         raise InputError("--out: an empty file name")
+    chosen = None if fields is None else [name.strip() for name in fields.split(",") if name.strip()]
     advisor = advisor_for(rules_dir)
     target = sys.stdout if out in (None, "-") else Path(out)
     size = 0 if source == "-" or not sys.stderr.isatty() else file_size(source)
     with contextlib.ExitStack() as stack:
         progress = progress_bar(stack, size) if size else None
-        summary = triage.run_batch(source, target, advisor=advisor, progress=progress)
+        summary = triage.run_batch(
+            source, target, advisor=advisor, progress=progress, jobs=jobs, fields=chosen
+        )
     if not summary.ok:
         click.echo(f"triage: {summary.bad} of {summary.lines} lines could not be assessed", err=True)
         ctx.exit(EXIT_FAILURES)
