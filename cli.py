@@ -736,14 +736,61 @@ def explain(input_file: str, route: str, as_json: bool, rules_dir: Path | None) 
         click.echo(render_why_not(result))
 
 
+def checked(pattern: str, wanted: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """An option callback refusing a value that does not match `pattern` (None passes)."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None and not re.fullmatch(pattern, value):
+            raise click.BadParameter(f"use {wanted}")
+        return value
+
+    return check
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free)."
+    "--host", envvar="TRIAGE_HOST", default="127.0.0.1", show_default=True, help="Address to listen on."
 )
-@rules_option
-def serve(host: str, port: int, rules_dir: Path | None) -> None:
-    """Serve the page for practitioners and the JSON API (the web extra). Stores nothing."""
+@click.option(
+    "--port",
+    envvar="TRIAGE_PORT",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free).",
+)
+@click.option(
+    "--rules", "rules_dir", envvar="TRIAGE_RULES", type=RULES_DIR, default=None, help="Rule pack folder."
+)
+@click.option(
+    "--pack-sha256",
+    envvar="TRIAGE_PACK_SHA256",
+    callback=checked(r"[0-9a-fA-F]{64}", "the 64 hex digits of `triage --version`"),
+    help="Refuse to start (exit 3) unless the pack's sha256 is this.",
+)
+@click.option(
+    "--workers",
+    envvar="TRIAGE_WORKERS",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes on the one port.",
+)
+@click.option(
+    "--root-path",
+    envvar="TRIAGE_ROOT_PATH",
+    default="",
+    callback=checked(r"(/[A-Za-z0-9._~-]+)*", "a path such as /triage, with no slash at the end"),
+    help="The path a proxy serves it under (the proxy takes it off).",
+)
+def serve(
+    host: str, port: int, rules_dir: Path | None, pack_sha256: str | None, workers: int, root_path: str
+) -> None:
+    """Serve the page for practitioners and the JSON API (the web extra). Stores nothing.
+
+    Every option can also be set by its environment variable: TRIAGE_HOST, TRIAGE_PORT,
+    TRIAGE_RULES, TRIAGE_PACK_SHA256, TRIAGE_WORKERS, TRIAGE_ROOT_PATH. SIGTERM, SIGHUP and Ctrl-C
+    stop it once the requests in flight are answered."""
     try:
         from triage.web import serve as serve_web
     except ImportError:
@@ -752,7 +799,10 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
         ) from None
     # Validated in full, never from the command line's pack cache: a server runs for long, and
     # starts rarely enough that the cache's time saved is nothing beside what it would trust.
-    serve_web(triage.Advisor(rules_dir or triage.default_pack_path()), host, port, say=click.echo)
+    advisor = triage.Advisor(rules_dir or triage.default_pack_path())
+    serve_web(
+        advisor, host, port, workers=workers, root_path=root_path, pack_sha256=pack_sha256, say=click.echo
+    )
 
 
 if __name__ == "__main__":

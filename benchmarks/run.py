@@ -101,6 +101,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "serve_p99_ms": ("<", 500.0),
     "serve_errors": ("<=", 0.0),
     "serve_rss_growth_mb": ("<", 5.0),
+    "healthz_under_load_ms": ("<", 100.0),
 }
 
 
@@ -628,6 +629,66 @@ def measure_serve(script: Path, pack: triage.Pack, requests: int, report: Report
     report.notes["serve_rss_growth_mb"] = f"server RSS {before:.1f} MB -> {after:.1f} MB"
 
 
+def measure_healthz_under_load(script: Path, pack: triage.Pack, report: Report) -> None:
+    """p99 of GET /healthz, asked every 20 ms, while 100 POST /v1/alternatives (max_changes=3, the
+    heaviest the API does) are in flight: a load balancer's probe must not fail while it thinks."""
+    import http.client
+    import threading
+
+    if not has_command(script, "serve"):
+        report.notes["healthz_under_load_ms"] = "no `triage serve` in this build"
+        return
+    heavy = 100
+    server = subprocess.Popen(
+        [str(script), "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split("http://127.0.0.1:")[1].split("/")[0])
+
+        def ask(method: str, path: str, body: bytes | None = None) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            try:
+                connection.request(method, path, body, {"content-type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                return response.status
+            finally:
+                connection.close()
+
+        ask("GET", "/readyz")
+        generator = case_generator(pack, SEED + 5)
+        bodies = [
+            json.dumps({"answers": next(generator)[1], "max_changes": 3}).encode() for _ in range(heavy)
+        ]
+        statuses: list[int] = []
+        threads = [
+            threading.Thread(target=lambda body=body: statuses.append(ask("POST", "/v1/alternatives", body)))
+            for body in bodies
+        ]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        probes: list[float] = []
+        while any(thread.is_alive() for thread in threads):
+            asked = time.perf_counter()
+            ask("GET", "/healthz")
+            probes.append(time.perf_counter() - asked)
+            time.sleep(0.02)
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    report.figures["healthz_under_load_ms"] = round(percentile(probes, 0.99) * 1000, 1)
+    report.notes["healthz_under_load_ms"] = (
+        f"{len(probes)} probes while {heavy} alternatives (max_changes=3) ran, {seconds:.1f} s in all, "
+        f"{sum(status != 200 for status in statuses)} of them not 200; probe max "
+        f"{max(probes) * 1000:.1f} ms"
+    )
+
+
 # --- output --------------------------------------------------------------------------------------
 
 
@@ -682,6 +743,7 @@ def main() -> None:
     measure_cli(script, settings, report)
     measure_memory(advisor, settings, report)
     measure_serve(script, advisor.pack, 2_000 if options.quick else 10_000, report)
+    measure_healthz_under_load(script, advisor.pack, report)
 
     print_table(report, settings, options.quick, time.perf_counter() - started)
     if options.json:

@@ -179,7 +179,8 @@ def test_bodies_over_the_limit_get_413(advisor: triage.Advisor) -> None:
 
 
 def test_an_internal_error_is_json_without_a_trace(advisor: triage.Advisor, monkeypatch: Any) -> None:
-    client = TestClient(create_app(advisor), raise_server_exceptions=False)
+    # In a thread of this process (processes=0), where the patched Advisor is the one that runs.
+    client = TestClient(create_app(advisor, processes=0), raise_server_exceptions=False)
 
     def broken(_self: Any, _answers: Any) -> None:
         raise RuntimeError("secret detail")

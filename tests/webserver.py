@@ -4,23 +4,29 @@ and load tests."""
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tests.conftest import console_script
 
 
 @contextlib.contextmanager
-def running_server(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """Start `triage serve --port 0`, yield its base URL (read from its first line) and the process;
-    stop it on the way out."""
+def running_server(
+    *args: str, env: dict[str, str] | None = None, command: Sequence[str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Start `triage serve --port 0` (or `command`, which prints the same first line), yield its
+    base URL (read from its first line) and the process; stop it on the way out. `env` adds to
+    this process's environment."""
     process = subprocess.Popen(
-        [console_script(), "serve", "--port", "0", *args],
+        command or [console_script(), "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=Path("/"),
+        env={**os.environ, **env} if env else None,
     )
     try:
         assert process.stdout is not None
@@ -35,3 +41,14 @@ def running_server(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def library_server(limits: str) -> list[str]:
+    """The command of a server run through the library (`triage.web.serve`) with the given
+    `Limits(...)` arguments: short timeouts and caps that the command line does not offer."""
+    code = (
+        "import triage\n"
+        "from triage.web._serve import Limits, serve\n"
+        f"serve(triage.Advisor(), port=0, processes=1, limits=Limits({limits}))\n"
+    )
+    return [sys.executable, "-u", "-c", code]

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Advisor
@@ -21,6 +21,7 @@ from triage._reasoning_results import Alternatives, Question, WhatIf, WhyNot
 from triage._recommendation import Recommendation
 from triage._version import __version__
 from triage.web._body import RequestError, read_json
+from triage.web._pool import AdvicePool
 
 Answers = Annotated[
     dict[str, Any],
@@ -121,14 +122,14 @@ OpenAPI document's components."""
 
 
 class Health(BaseModel):
-    """The server is up."""
+    """The server is up (`/healthz`), or ready to answer (`/readyz`)."""
 
     status: str
 
 
 api_router = APIRouter()
 Body = TypeVar("Body", bound=BaseModel)
-Route_ = TypeVar("Route_", bound=Callable[[Request], Awaitable[JSONResponse]])
+Route_ = TypeVar("Route_", bound=Callable[[Request], Awaitable[Response]])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {
         "description": text,
@@ -161,8 +162,46 @@ async def parse(request: Request, model: type[Body]) -> Body:
         raise RequestError(422, f"{where or 'body'}: {first['msg']}", where or None) from None
 
 
-def json_of(model: BaseModel) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json"))
+def json_of(model: BaseModel) -> Response:
+    return Response(json_bytes(model), media_type="application/json")
+
+
+def json_bytes(model: BaseModel) -> bytes:
+    """A model's JSON as the API sends it (the same bytes as a JSONResponse of its dump, made in
+    one step)."""
+    return model.model_dump_json().encode()
+
+
+async def answered(request: Request, work: Callable[..., bytes], *args: Any) -> Response:
+    """`work(advisor, *args)` done by the app's pool, off the event loop, sent as it comes back."""
+    pool: AdvicePool = request.app.state.pool
+    return Response(await pool.run(work, *args), media_type="application/json")
+
+
+# The work the pool does, one function per tool (module-level: they travel to the pool by name).
+
+
+def assess_json(advisor: Advisor, answers: dict[str, Any]) -> bytes:
+    return json_bytes(advisor.assess(answers))
+
+
+def what_if_json(advisor: Advisor, answers: dict[str, Any], changes: dict[str, Any]) -> bytes:
+    return json_bytes(advisor.what_if(answers, changes))
+
+
+def alternatives_json(advisor: Advisor, answers: dict[str, Any], max_changes: int) -> bytes:
+    return json_bytes(advisor.alternatives(answers, max_changes))
+
+
+def why_not_json(advisor: Advisor, answers: dict[str, Any], route: str) -> bytes:
+    return json_bytes(advisor.why_not(answers, route))
+
+
+def interview_json(advisor: Advisor, answers: dict[str, Any]) -> bytes:
+    interview = Interview(advisor, answers=answers)
+    return json_bytes(
+        NextQuestion(question=interview.next_question(), recommendation=interview.recommendation())
+    )
 
 
 def post(
@@ -186,15 +225,15 @@ def post(
 
 
 @post("/v1/assess", Recommendation, AssessRequest, "The advice for one case")
-async def assess(request: Request) -> JSONResponse:
+async def assess(request: Request) -> Response:
     body = await parse(request, AssessRequest)
-    return json_of(advisor_of(request).assess(body.answers))
+    return await answered(request, assess_json, body.answers)
 
 
 @post("/v1/what-if", WhatIf, WhatIfRequest, "The advice before and after changing some answers")
-async def what_if(request: Request) -> JSONResponse:
+async def what_if(request: Request) -> Response:
     body = await parse(request, WhatIfRequest)
-    return json_of(advisor_of(request).what_if(body.answers, body.changes))
+    return await answered(request, what_if_json, body.answers, body.changes)
 
 
 @post(
@@ -203,15 +242,15 @@ async def what_if(request: Request) -> JSONResponse:
     AlternativesRequest,
     "The smallest changes of answers that change the advice",
 )
-async def alternatives(request: Request) -> JSONResponse:
+async def alternatives(request: Request) -> Response:
     body = await parse(request, AlternativesRequest)
-    return json_of(advisor_of(request).alternatives(body.answers, body.max_changes))
+    return await answered(request, alternatives_json, body.answers, body.max_changes)
 
 
 @post("/v1/why-not", WhyNot, WhyNotRequest, "Why a route is not (or is) recommended")
-async def why_not(request: Request) -> JSONResponse:
+async def why_not(request: Request) -> Response:
     body = await parse(request, WhyNotRequest)
-    return json_of(advisor_of(request).why_not(body.answers, body.route))
+    return await answered(request, why_not_json, body.answers, body.route)
 
 
 @post(
@@ -220,12 +259,9 @@ async def why_not(request: Request) -> JSONResponse:
     AssessRequest,
     "The next question of the interview, and the advice so far",
 )
-async def interview_next(request: Request) -> JSONResponse:
+async def interview_next(request: Request) -> Response:
     body = await parse(request, AssessRequest)
-    interview = Interview(advisor_of(request), answers=body.answers)
-    return json_of(
-        NextQuestion(question=interview.next_question(), recommendation=interview.recommendation())
-    )
+    return await answered(request, interview_json, body.answers)
 
 
 @api_router.get("/v1/facts", response_model=list[Question], summary="The questions, in the pack's order")
@@ -256,7 +292,7 @@ async def routes(request: Request) -> JSONResponse:
 @api_router.get(
     "/v1/version", response_model=Version, summary="The library, rule pack and engine that answer"
 )
-async def version(request: Request) -> JSONResponse:
+async def version(request: Request) -> Response:
     advisor = advisor_of(request)
     pack = advisor.pack
     return json_of(
@@ -273,3 +309,16 @@ async def version(request: Request) -> JSONResponse:
 @api_router.get("/healthz", response_model=Health, summary="The server is up")
 async def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+@api_router.get(
+    "/readyz",
+    response_model=Health,
+    summary="The server can answer: its pack is loaded and has answered a case",
+    responses={503: {"description": "Not ready yet (or no longer able to answer)"}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    pool: AdvicePool = request.app.state.pool
+    if await pool.ready():
+        return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "not ready"}, status_code=503)

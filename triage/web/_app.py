@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import re
 import time
+from collections.abc import AsyncIterator
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,10 +21,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage._advisor import Advisor
 from triage._errors import InputError, TriageError
+from triage._pack import Pack
 from triage._version import __version__
 from triage.web._api import DOCUMENTED, api_router
 from triage.web._body import RequestError
 from triage.web._pages import page_router, render_error
+from triage.web._pool import AdvicePool, usable_cores
 
 ACCESS_LOG = logging.getLogger("triage.web.access")
 """Method, path, status and time of each request: never a body, a query string or an address."""
@@ -43,16 +50,49 @@ SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 
 ERROR_CODES = {
     400: "bad_request",
+    403: "cross_site",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    415: "not_json",
     422: "invalid_input",
     500: "internal_error",
 }
 
 
+API_PATHS = ("/healthz", "/readyz", "/openapi.json")
+"""The paths outside /v1/ whose errors are JSON."""
+
+
+def escaped(text: str) -> str:
+    r"""Text for a log line: control characters (a forged line break among them) and backslashes
+    escaped, so that one event is one line.
+
+    >>> escaped("/v1/assess\n127.0.0.1 GET / 200")
+    '/v1/assess\\x0a127.0.0.1 GET / 200'
+    """
+    return re.sub(r"[\x00-\x1f\x7f\\]", lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def route_path(scope: Scope) -> str:
+    """The path inside the app: without the root path it is served under (`--root-path`, or the
+    prefix of a host app that mounts it)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def sent_path(scope: Scope) -> str:
+    """The path as the client sent it (still percent-encoded), for the access log."""
+    raw: bytes | None = scope.get("raw_path")
+    path: str = scope["path"]
+    return raw.decode("latin-1") if raw else path
+
+
 class SafeByDefault:
-    """ASGI middleware: the security headers on every response, and one access-log line each."""
+    """ASGI middleware: the security headers on every response, one access-log line each (its path
+    escaped), and HEAD answered wherever GET is (the headers alone).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,6 +103,7 @@ class SafeByDefault:
             return
         start = time.perf_counter()
         status = 500
+        head = scope["method"] == "HEAD"
 
         async def send_safely(message: Message) -> None:
             nonlocal status
@@ -70,13 +111,15 @@ class SafeByDefault:
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_NAMES]
                 message["headers"] = headers + SECURITY_HEADERS
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
-            await self.app(scope, receive, send_safely)
+            await self.app({**scope, "method": "GET"} if head else scope, receive, send_safely)
         finally:
             elapsed = (time.perf_counter() - start) * 1000
-            ACCESS_LOG.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+            ACCESS_LOG.info("%s %s %d %.1fms", scope["method"], escaped(sent_path(scope)), status, elapsed)
 
 
 def error_body(status: int, message: str, field: str | None = None) -> dict[str, Any]:
@@ -84,17 +127,40 @@ def error_body(status: int, message: str, field: str | None = None) -> dict[str,
     return {"error": {"code": ERROR_CODES.get(status, "error"), "message": message, "field": field}}
 
 
-def create_app(advisor: Advisor | None = None, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
-    """The web app over one Advisor (the default pack's unless given), shared by every request.
+def create_app(
+    advisor: Advisor | None = None,
+    *,
+    pack: Pack | str | Path | None = None,
+    processes: int | None = None,
+    max_body_bytes: int = 64 * 1024,
+) -> FastAPI:
+    """The web app over one Advisor, shared by every request: `advisor`, or one for `pack` (a pack
+    or its folder; the default pack when neither is given).
 
-    Request bodies over `max_body_bytes` are refused with 413 before they are read whole.
+    The advice is computed in a pool of `processes` processes (default: one per core), off the
+    event loop, so that the server answers other requests (and its health probes) while it thinks;
+    0 computes it in a thread of this process instead. The pool starts with the first request and
+    stops with the app. Request bodies over `max_body_bytes` are refused with 413 before they are
+    read whole. The app may be mounted under a path in a host app: its links and errors follow.
 
     >>> from fastapi.testclient import TestClient
     >>> TestClient(create_app()).get("/healthz").json()
     {'status': 'ok'}
     """
-    shared = advisor if advisor is not None else Advisor()
+    if advisor is not None and pack is not None:
+        raise ValueError("create_app: give an advisor or a pack, not both")
+    shared = advisor if advisor is not None else Advisor(pack)
+    pool = AdvicePool(shared, usable_cores() if processes is None else processes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        warming = asyncio.create_task(pool.ready())  # so that /readyz is soon ready
+        yield
+        warming.cancel()
+        await asyncio.to_thread(pool.shutdown)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="triage",
         version=__version__,
         summary="Advice on which route fits a child protection case: advice to discuss, never a decision.",
@@ -103,19 +169,31 @@ def create_app(advisor: Advisor | None = None, *, max_body_bytes: int = 64 * 102
         redoc_url=None,
     )
     app.state.advisor = shared
+    app.state.pool = pool
     app.state.max_body_bytes = max_body_bytes
+    # A redirect to the path with a slash would be built from the Host header the client sent.
+    app.router.redirect_slashes = False
     app.include_router(api_router)
     app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=str(files("triage.web") / "static")), name="static")
     app.add_middleware(SafeByDefault)
 
     def is_api(request: Request) -> bool:
-        return request.url.path.startswith("/v1/") or request.url.path in ("/healthz", "/openapi.json")
+        path = route_path(request.scope)
+        return path.startswith("/v1/") or path in API_PATHS
 
-    def error(request: Request, status: int, message: str, field: str | None = None) -> Response:
+    def error(
+        request: Request,
+        status: int,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         if is_api(request):
-            return JSONResponse(error_body(status, message, field), status_code=status)
-        return render_error(request, status, message)
+            return JSONResponse(error_body(status, message, field), status_code=status, headers=headers)
+        response = render_error(request, status, message)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(TriageError)
     async def triage_error(request: Request, exc: TriageError) -> Response:
@@ -130,7 +208,12 @@ def create_app(advisor: Advisor | None = None, *, max_body_bytes: int = 64 * 102
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         messages = {404: "no such page", 405: f"{request.method} is not allowed here"}
-        return error(request, exc.status_code, messages.get(exc.status_code, "request refused"))
+        headers = dict(exc.headers or {})
+        if "GET" in headers.get("Allow", "").split(", ") and "HEAD" not in headers["Allow"]:
+            headers["Allow"] += ", HEAD"  # answered wherever GET is (SafeByDefault)
+        return error(
+            request, exc.status_code, messages.get(exc.status_code, "request refused"), None, headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -71,7 +71,7 @@ def replay(advisor: Advisor, fields: Sequence[tuple[str, str]]) -> Interview:
 
 
 async def interview_of(request: Request) -> tuple[Interview, list[tuple[str, str]]]:
-    fields = await read_form(request)
+    fields = await read_form(request, repeatable=(STATE,))
     return replay(request.app.state.advisor, fields), fields
 
 
