@@ -201,7 +201,7 @@ def test_security_headers_on_every_response(client: TestClient, path: str) -> No
     assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
     assert headers["cache-control"] == "no-store"
 
 
@@ -269,10 +269,154 @@ def test_serve_help_names_the_defaults() -> None:
 def test_readme_curl_example_is_real(client: TestClient) -> None:
     readme = (ROOT / "docs" / "integration.md").read_text()
     found = re.search(
-        r"^\$ curl -s http://127\.0\.0\.1:8000(\S+) -d '(.*?)' \| head -c (\d+)\n(.*)$", readme, re.M
+        r"^\$ curl -s http://127\.0\.0\.1:8000(\S+) -H '(.*?): (.*?)' -d '(.*?)' \| head -c (\d+)\n(.*)$",
+        readme,
+        re.M,
     )
     assert found is not None
-    path, body, size, shown = found.groups()
-    response = client.post(path, content=body)
+    path, header, value, body, size, shown = found.groups()
+    response = client.post(path, content=body, headers={header: value})
     assert response.status_code == 200
     assert response.text[: int(size)] == shown
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+    for path in ["/", "/healthz", "/v1/version", "/static/style.css"]:
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+        assert response.headers["content-type"] == client.get(path).headers["content-type"]
+
+
+def test_method_not_allowed_says_which_are(client: TestClient) -> None:
+    assert client.get("/v1/assess").headers["allow"] == "POST"
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize("path", ["/healthz/", "/v1/assess/", "/static", "/v1/version/"])
+def test_no_redirect_is_built_from_the_host_header(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert not 300 <= response.status_code < 400
+    assert "evil" not in json.dumps(dict(response.headers))
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site", "origin": "http://testserver"},
+        {"sec-fetch-site": "cross-site", "origin": "http://testserver"},
+    ],
+)
+def test_requests_from_another_site_are_refused(client: TestClient, headers: dict[str, str]) -> None:
+    api = client.post("/v1/assess", json={"answers": {}}, headers=headers)
+    assert api.status_code == 403
+    assert api.json()["error"]["code"] == "cross_site"
+    page = client.post(
+        "/question", data={"asking": "immediate_danger", "immediate_danger": "no"}, headers=headers
+    )
+    assert page.status_code == 403
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_requests_from_the_page_itself_or_a_program_are_answered(client: TestClient) -> None:
+    for headers in [
+        {"origin": "http://testserver", "sec-fetch-site": "same-origin"},
+        {"origin": "https://triage.council.example", "x-forwarded-host": "triage.council.example"},
+        {"sec-fetch-site": "none"},
+        {"sec-fetch-site": "same-origin", "origin": "null"},
+        {},
+    ]:
+        assert client.post("/v1/assess", json={"answers": {}}, headers=headers).status_code == 200, headers
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_the_api_refuses_a_body_that_is_not_json(client: TestClient, content_type: str) -> None:
+    response = client.post("/v1/assess", content=b'{"answers": {}}', headers={"content-type": content_type})
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "not_json"
+
+
+def test_the_api_reads_json_with_or_without_a_content_type(client: TestClient) -> None:
+    for headers in [
+        {},
+        {"content-type": "application/json; charset=utf-8"},
+        {"content-type": "application/vnd.x+json"},
+    ]:
+        assert client.post("/v1/assess", content=b'{"answers": {}}', headers=headers).status_code == 200
+
+
+def test_a_form_field_given_twice_is_refused(client: TestClient) -> None:
+    body = "asking=complex&complex=yes&complex=no&answered=immediate_danger%3Dno"
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    response = client.post("/question", content=body, headers=headers)
+    assert response.status_code == 422
+    assert "given more than once" in response.text
+    # The answers so far travel in one field given once per answer.
+    body = "answered=immediate_danger%3Dno&answered=unreported_harm_concern%3Dno"
+    assert client.post("/advice", content=body, headers=headers).status_code == 200
+
+
+def test_create_app_takes_a_pack_or_its_folder(advisor: triage.Advisor) -> None:
+    toy = ROOT / "tests" / "packs" / "toy"
+    for pack in [toy, triage.load_pack(toy)]:
+        version = TestClient(create_app(pack=pack)).get("/v1/version").json()
+        assert version["pack_sha256"] == triage.load_pack(toy).sha256
+    with pytest.raises(ValueError, match="not both"):
+        create_app(advisor, pack=toy)
+
+
+def test_mounted_in_a_host_app_its_errors_stay_json(advisor: triage.Advisor) -> None:
+    from fastapi import FastAPI
+
+    host = FastAPI()
+    host.mount("/triage", create_app(advisor))
+    mounted = TestClient(host)
+    assert mounted.get("/triage/healthz").json() == {"status": "ok"}
+    assert mounted.post("/triage/v1/assess", json={"answers": {"immediate_danger": "yes"}}).status_code == 200
+    missing = mounted.get("/triage/v1/nothing")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    refused = mounted.post("/triage/v1/assess", json={"answers": {"complex": "perhaps"}})
+    assert (refused.status_code, refused.json()["error"]["field"]) == (422, "complex")
+    assert mounted.get("/triage/no-such-page").headers["content-type"].startswith("text/html")
+
+
+def test_readyz_says_ready_once_the_pack_has_answered(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+def links_of(html: str) -> list[str]:
+    """Every link of a page but its base."""
+    return re.findall(r'(?:href|src|action)="([^"]*)"', re.sub(r"<base [^>]*>", "", html))
+
+
+@pytest.mark.parametrize("mounted", [False, True], ids=["behind a proxy", "mounted in a host app"])
+def test_under_a_root_path_every_link_stays_inside_it(advisor: triage.Advisor, mounted: bool) -> None:
+    from fastapi import FastAPI
+
+    if mounted:
+        host = FastAPI()
+        host.mount("/triage", create_app(advisor))
+        under = TestClient(host)
+        start = under.get("/triage/")
+    else:  # the proxy takes /triage off and the server is told it (--root-path)
+        under = TestClient(create_app(advisor), root_path="/triage")
+        start = under.get("/")
+    assert start.status_code == 200
+    assert '<base href="/triage/">' in start.text
+    for link in links_of(start.text):
+        assert not link.startswith(("/", "http:", "https:")), link  # relative: the base keeps it inside
+    first = under.post("/triage/question" if mounted else "/question", data={})
+    assert first.status_code == 200
+    assert all(not link.startswith("/") for link in links_of(first.text))
+    back = under.post(
+        "/triage/question" if mounted else "/question", data={"back": "1"}, follow_redirects=False
+    )
+    assert (back.status_code, back.headers["location"]) == (303, "/triage/")

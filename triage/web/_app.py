@@ -36,10 +36,12 @@ SECURITY_HEADERS = [
     (
         b"content-security-policy",
         b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # The page's own origin goes with its forms (a browser sends `Origin: null` under no-referrer,
+    # and the origin check needs it); no other site is told anything. Its URLs hold no answers.
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),

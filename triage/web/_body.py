@@ -25,12 +25,13 @@ class RequestError(Exception):
 def same_origin(request: Request) -> bool:
     """Whether a request comes from this app's own pages or from a program (no browser site).
 
-    A browser says where a request comes from (`Sec-Fetch-Site`, `Origin`): a form or a script on
-    another site may post to this one with the user's sign-in, so those are refused. `Origin` is
-    compared with the host the client asked for (behind a proxy, the host it forwards)."""
+    A browser says where a request comes from: a form or a script on another site may post to this
+    one with the user's sign-in, so those are refused. `Sec-Fetch-Site` says it plainly (browsers
+    send it over HTTPS and to localhost); without it, `Origin` is compared with the host the client
+    asked for (behind a proxy, the host it forwards)."""
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return True

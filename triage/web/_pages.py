@@ -51,7 +51,9 @@ templates.filters["word"] = answer_word
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     advisor: Advisor = request.app.state.advisor
-    html = templates.get_template(template).render(pack=advisor.pack, state_field=STATE, **context)
+    html = templates.get_template(template).render(
+        pack=advisor.pack, state_field=STATE, root_path=request.scope.get("root_path", ""), **context
+    )
     return HTMLResponse(html, status_code=status)
 
 
@@ -107,7 +109,7 @@ async def question(request: Request) -> Response:
     form = dict(fields)
     if "back" in form:
         if not interview.asked:
-            return RedirectResponse("/", status_code=303)
+            return RedirectResponse(request.scope.get("root_path", "") + "/", status_code=303)
         last = interview.asked[-1]
         taken_back = interview.answers[last]  # shown selected when the question is asked again
         interview.undo()
