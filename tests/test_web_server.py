@@ -4,6 +4,7 @@ the library's `serve` where a test needs short timeouts), every wait bounded."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -38,9 +39,13 @@ def ask(url: str, path: str, body: bytes | None = None, timeout: float = 60) -> 
         return error.code, error.read()
 
 
-def stop(process: Any, signum: int = signal.SIGTERM) -> tuple[int, str]:
-    """Send `signum`; the exit code and everything it wrote on stderr."""
-    process.send_signal(signum)
+def stop(process: Any, signum: int = signal.SIGTERM, *, group: bool = False) -> tuple[int, str]:
+    """Send `signum` (to every process of the server when `group`, as a terminal's Ctrl-C or
+    systemd does); the exit code and everything it wrote on stderr."""
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     _out, err = process.communicate(timeout=60)
     return process.returncode, err
 
@@ -131,8 +136,11 @@ def test_two_workers_keep_the_private_access_log_and_stop_gracefully() -> None:
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
-def test_a_stop_signal_lets_the_request_in_flight_finish(signum: int) -> None:
+@pytest.mark.parametrize(
+    ("signum", "group"),
+    [(signal.SIGHUP, False), (signal.SIGTERM, False), (signal.SIGINT, True), (signal.SIGTERM, True)],
+)
+def test_a_stop_signal_lets_the_request_in_flight_finish(signum: int, group: bool) -> None:
     with running_server() as (url, process):
         assert ask(url, "/readyz")[0] == 200
         answered: list[tuple[int, bytes]] = []
@@ -143,7 +151,7 @@ def test_a_stop_signal_lets_the_request_in_flight_finish(signum: int) -> None:
         for thread in heavy:
             thread.start()
         time.sleep(0.3)
-        code, err = stop(process, signum)
+        code, err = stop(process, signum, group=group)
         for thread in heavy:
             thread.join(60)
     assert [status for status, _ in answered] == [200] * 4

@@ -27,6 +27,7 @@ def running_server(
         text=True,
         cwd=Path("/"),
         env={**os.environ, **env} if env else None,
+        start_new_session=True,  # a group of its own: a test may signal all its processes at once
     )
     try:
         assert process.stdout is not None

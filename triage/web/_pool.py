@@ -12,6 +12,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -40,6 +41,11 @@ def usable_cores() -> int:
 
 def _start(pack: Pack) -> None:
     global _ADVISOR
+    # A stop signal sent to every process at once (Ctrl-C in a terminal, systemd's default) is the
+    # server's to handle: it answers the requests in flight, which need this process, then stops
+    # the pool. (The process also ends if the server dies: its queue closes.)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
     # The event loop's process answers probes and moves bytes; this one thinks. When the cores are
     # busy, the scheduler lets the loop go first.
     os.nice(5)
@@ -93,7 +99,18 @@ class AdvicePool:
             return self._executor
 
     async def run(self, work: Work, *args: Any) -> bytes:
-        """`work(advisor, *args)` off the event loop; its exception, if it raises one."""
+        """`work(advisor, *args)` off the event loop; its exception, if it raises one.
+
+        If a pool process dies meanwhile (killed, out of memory, or a stop signal that reached it
+        while it was starting), the pool is replaced and the work done once more: it changes
+        nothing, so doing it again is safe."""
+        try:
+            return await self._once(work, args)
+        except BrokenProcessPool:
+            logging.getLogger("triage.web").warning("an advice process ended: the pool starts again")
+            return await self._once(work, args)
+
+    async def _once(self, work: Work, args: tuple[Any, ...]) -> bytes:
         loop = asyncio.get_running_loop()
         executor = self.executor()
         if isinstance(executor, ThreadPoolExecutor):
@@ -101,8 +118,6 @@ class AdvicePool:
         try:
             return await loop.run_in_executor(executor, _run, work, args)
         except BrokenProcessPool:
-            # A pool process died (killed, out of memory): this request fails, the next ones get a
-            # fresh pool.
             with self._lock:
                 if self._executor is executor:
                     self._executor = None
@@ -111,7 +126,8 @@ class AdvicePool:
             raise
 
     async def ready(self) -> bool:
-        """Whether the pool has answered a case with this pack (it tries once now if it has not)."""
+        """Whether every process of the pool has answered a case with this pack (it tries once now
+        if it has not)."""
         if self._ready:
             return True
         if self._probing is None:
@@ -119,7 +135,9 @@ class AdvicePool:
         async with self._probing:  # one probe at a time: the others wait for its outcome
             if not self._ready:
                 try:
-                    await self.run(_probe)
+                    # One probe per process, at once: each starts its process, so all are
+                    # started (and past the moment a stop signal could end one) when ready.
+                    await asyncio.gather(*(self.run(_probe) for _ in range(max(1, self.processes))))
                     self._ready = True
                 except Exception as error:  # any failure means not ready, said in one line
                     said = str(error) if isinstance(error, TriageError) else type(error).__name__
