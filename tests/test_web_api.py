@@ -245,7 +245,7 @@ def test_serve_command_binds_loopback_and_says_it_stores_nothing() -> None:
         assert process.stdout is not None
         said = process.stdout.readline()
         process.terminate()
-        out, err = process.communicate(timeout=10)
+        out, err = process.communicate(timeout=60)
     assert "stores nothing" in said + out
     assert re.search(r"GET /healthz 200 \d+\.\dms", err)
     assert "Traceback" not in err

@@ -22,6 +22,15 @@ from triage._recommendation import Recommendation
 from triage._version import __version__
 from triage.web._body import RequestError, read_json
 from triage.web._pool import AdvicePool
+from triage.web._work import (
+    NextQuestion,
+    alternatives_json,
+    assess_json,
+    interview_json,
+    json_bytes,
+    what_if_json,
+    why_not_json,
+)
 
 Answers = Annotated[
     dict[str, Any],
@@ -66,14 +75,6 @@ class WhyNotRequest(BaseModel):
     model_config = _BODY
     answers: Answers = Field(default_factory=dict)
     route: str = Field(description="A route id of the pack (GET /v1/routes).")
-
-
-class NextQuestion(BaseModel):
-    """The next question of the interview on the answers so far (none when it is over), and the
-    advice on those answers."""
-
-    question: Question | None = Field(description="null when no answer left can change the advice.")
-    recommendation: Recommendation
 
 
 class Route(BaseModel):
@@ -166,42 +167,10 @@ def json_of(model: BaseModel) -> Response:
     return Response(json_bytes(model), media_type="application/json")
 
 
-def json_bytes(model: BaseModel) -> bytes:
-    """A model's JSON as the API sends it (the same bytes as a JSONResponse of its dump, made in
-    one step)."""
-    return model.model_dump_json().encode()
-
-
 async def answered(request: Request, work: Callable[..., bytes], *args: Any) -> Response:
     """`work(advisor, *args)` done by the app's pool, off the event loop, sent as it comes back."""
     pool: AdvicePool = request.app.state.pool
     return Response(await pool.run(work, *args), media_type="application/json")
-
-
-# The work the pool does, one function per tool (module-level: they travel to the pool by name).
-
-
-def assess_json(advisor: Advisor, answers: dict[str, Any]) -> bytes:
-    return json_bytes(advisor.assess(answers))
-
-
-def what_if_json(advisor: Advisor, answers: dict[str, Any], changes: dict[str, Any]) -> bytes:
-    return json_bytes(advisor.what_if(answers, changes))
-
-
-def alternatives_json(advisor: Advisor, answers: dict[str, Any], max_changes: int) -> bytes:
-    return json_bytes(advisor.alternatives(answers, max_changes))
-
-
-def why_not_json(advisor: Advisor, answers: dict[str, Any], route: str) -> bytes:
-    return json_bytes(advisor.why_not(answers, route))
-
-
-def interview_json(advisor: Advisor, answers: dict[str, Any]) -> bytes:
-    interview = Interview(advisor, answers=answers)
-    return json_bytes(
-        NextQuestion(question=interview.next_question(), recommendation=interview.recommendation())
-    )
 
 
 def post(

@@ -227,7 +227,7 @@ def create_app(
     async def crash(request: Request, exc: Exception) -> Response:
         # Never a stack trace to the client, nor the request's content to the log.
         logging.getLogger("triage.web").error(
-            "internal error (%s) on %s", type(exc).__name__, request.url.path
+            "internal error (%s) on %s", type(exc).__name__, escaped(sent_path(request.scope))
         )
         return error(request, 500, "internal error: the request was not processed")
 
