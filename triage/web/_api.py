@@ -100,7 +100,10 @@ class Version(BaseModel):
 class ErrorDetail(BaseModel):
     """What went wrong, in one line, and the field it is about (a fact id, a route id, or null)."""
 
-    code: str = Field(description="bad_request, not_found, method_not_allowed, too_large, invalid_input, ...")
+    code: str = Field(
+        description="bad_request, cross_site, not_found, method_not_allowed, too_large, not_json, "
+        "invalid_input, ..."
+    )
     message: str
     field: str | None
 
@@ -138,8 +141,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     }
     for status, text in (
         (400, "The body is not a JSON object"),
+        (403, "Sent by a browser from another site's page"),
         (404, "No such path"),
         (413, "The body is too large"),
+        (415, "The body says it is not JSON (Content-Type)"),
         (422, "An unknown fact or route id, a bad answer, or a bad field"),
     )
 }
