@@ -451,6 +451,33 @@ def rules_check(ctx: click.Context, pack_dir: Path | None, as_json: bool, rules_
         ctx.exit(EXIT_FAILURES)
 
 
+@rules.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@json_option
+@click.pass_context
+def rules_diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
+    """Compare two versions of a pack: every change in the answers, where it shows, with an
+    example; questions reworded under the same id; a version that did not change. OLD and NEW are
+    pack folders, or REV:FOLDER for a folder at a git revision (HEAD~1:rules/moray). Exit 0 when
+    the packs answer alike (and the version changed if anything did), 1 otherwise."""
+    import tempfile
+
+    from triage._pack_diff import diff_packs, load_version
+
+    with tempfile.TemporaryDirectory() as before, tempfile.TemporaryDirectory() as after:
+        old_pack, old_label = load_version(old, Path(before))
+        new_pack, new_label = load_version(new, Path(after))
+        diff = diff_packs(old_pack, new_pack, old_label=old_label, new_label=new_label)
+    if as_json:
+        echo_json(diff.model_dump(mode="json"))
+    else:
+        for line in diff.lines():
+            click.echo(line)
+    if not diff.alike or diff.version_unchanged:
+        ctx.exit(EXIT_FAILURES)
+
+
 @main.command("test")
 @click.argument(
     "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)

@@ -9,7 +9,7 @@ since answering a question means giving a real answer).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeAlias, cast
@@ -115,16 +115,7 @@ class Analysis:
         self.own_advice = state["own_advice"]
 
     def _compile(self, normal: Normal) -> int:
-        d = self.diagrams
-        if isinstance(normal, Test):
-            var = self.position[normal.fact]
-            index = self._answer_index[var]
-            return d.test(var, frozenset(index[answer] for answer in normal.answers))
-        parts = [self._compile(part) for part in normal.parts]
-        result = parts[0]
-        for part in parts[1:]:
-            result = d.conjoin(result, part) if isinstance(normal, And) else d.disjoin(result, part)
-        return result
+        return compile_condition(self.diagrams, normal, self.position, self._answer_index)
 
     def _own_advice(self, route: str) -> int:
         """The diagram of the notes that require `route` and hold."""
@@ -136,11 +127,8 @@ class Analysis:
         return own
 
     def shown(self, rule: RuleSpec) -> int:
-        """When an advice rule's note is shown: it holds, and its required route (if any) applies."""
-        holds = self.rule[rule.id]
-        if rule.requires_route is None:
-            return holds
-        return self.diagrams.conjoin(holds, self.applies[rule.requires_route])
+        """When an advice rule's note is shown (see `note_shown`)."""
+        return note_shown(self.diagrams, rule, self.rule, self.applies)
 
     def example(self, root: int, *, calm: bool = False) -> dict[str, str] | None:
         """Answers to some facts (the others may take any answer) under which the Boolean diagram
@@ -285,6 +273,29 @@ class Analysis:
             return self.diagrams.evaluate(root, self._value_of(case)) is True, ()
         restricted = self.restrict(root, case)
         return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
+
+
+def compile_condition(
+    d: Diagrams, normal: Normal, position: Mapping[str, int], index: Sequence[Mapping[str, int]]
+) -> int:
+    """A normalised condition as a Boolean diagram of the store `d`, whose variable `position[fact]`
+    takes the value `index[var][answer]` for each answer."""
+    if isinstance(normal, Test):
+        var = position[normal.fact]
+        return d.test(var, frozenset(index[var][answer] for answer in normal.answers))
+    parts = [compile_condition(d, part, position, index) for part in normal.parts]
+    result = parts[0]
+    for part in parts[1:]:
+        result = d.conjoin(result, part) if isinstance(normal, And) else d.disjoin(result, part)
+    return result
+
+
+def note_shown(d: Diagrams, rule: RuleSpec, holds: Mapping[str, int], applies: Mapping[str, int]) -> int:
+    """When an advice rule's note is shown: the rule holds (`holds`: per rule id), and its required
+    route, if it has one, applies (`applies`: per route id)."""
+    if rule.requires_route is None:
+        return holds[rule.id]
+    return d.conjoin(holds[rule.id], applies[rule.requires_route])
 
 
 def build_analysis(pack: Pack) -> Analysis:

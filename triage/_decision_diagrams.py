@@ -152,6 +152,10 @@ class Diagrams:
         """True when variable `var` takes one of `values` (value indexes)."""
         return self.node(var, tuple(self.true if v in values else self.false for v in range(self.arity[var])))
 
+    def parts(self, node: int) -> tuple[int, tuple[int, ...]]:
+        """A node's variable and children (one child per value of the variable)."""
+        return self._var[node], self._kids[node]
+
     def is_terminal(self, node: int) -> bool:
         return self._var[node] == _TERMINAL
 
