@@ -258,6 +258,18 @@ def rules_option(func: F) -> F:
     )(func)
 
 
+PACK_DIR = click.argument("pack_dir", metavar="[DIR]", required=False, type=RULES_DIR)
+"""The pack folder as an argument, as the `rules` commands take it beside --rules."""
+
+
+def one_pack(pack_dir: Path | None, rules_dir: Path | None) -> Path | None:
+    """The pack folder given as DIR or --rules (None: the default pack); a usage error when the two
+    name different folders."""
+    if pack_dir is not None and rules_dir is not None and pack_dir != rules_dir:
+        raise click.UsageError("give the pack folder once: DIR or --rules")
+    return pack_dir or rules_dir
+
+
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
 
@@ -387,26 +399,29 @@ def rules() -> None:
 
 
 @rules.command("list")
+@PACK_DIR
 @json_option
 @rules_option
-def rules_list(as_json: bool, rules_dir: Path | None) -> None:
+def rules_list(pack_dir: Path | None, as_json: bool, rules_dir: Path | None) -> None:
     """List the rules of a pack: id, effect, route, reason."""
-    pack = advisor_for(rules_dir).pack
+    pack = advisor_for(one_pack(pack_dir, rules_dir)).pack
     if as_json:
         echo_json([rule.model_dump(mode="json", by_alias=True, exclude_none=True) for rule in pack.rules])
         return
     for rule in pack.rules:
         target = rule.route or (f"when {rule.requires_route}" if rule.requires_route else "")
-        click.echo(f"{rule.id:<30} {rule.effect:<9} {target}")
+        click.echo(f"{rule.id:<30} {rule.effect:<9} {target}".rstrip())
+        click.echo(f"    {' '.join(rule.reason.split())}")
 
 
 @rules.command("show")
 @click.argument("rule_id", metavar="RULE")
+@PACK_DIR
 @json_option
 @rules_option
-def rules_show(rule_id: str, as_json: bool, rules_dir: Path | None) -> None:
+def rules_show(rule_id: str, pack_dir: Path | None, as_json: bool, rules_dir: Path | None) -> None:
     """Show one rule: its condition, effect, reason and source."""
-    pack = advisor_for(rules_dir).pack
+    pack = advisor_for(one_pack(pack_dir, rules_dir)).pack
     rule = pack.find_rule(rule_id)
     data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
     if as_json:
@@ -438,9 +453,7 @@ def rules_check(ctx: click.Context, pack_dir: Path | None, as_json: bool, rules_
     whose 'unknown' leads to no safety route, alternatives that come together, a duplicate rule.
     Warnings (exit 0): a subsumed rule, a fact no rule reads, a source never cited.
     """
-    if pack_dir is not None and rules_dir is not None and pack_dir != rules_dir:
-        raise click.UsageError("give the pack folder once: DIR or --rules")
-    report = triage.check_pack(pack_dir or rules_dir or triage.default_pack_path())
+    report = triage.check_pack(one_pack(pack_dir, rules_dir) or triage.default_pack_path())
     if as_json:
         echo_json(report.model_dump(mode="json"))
     else:
@@ -476,6 +489,40 @@ def rules_diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
             click.echo(line)
     if not diff.alike or diff.version_unchanged:
         ctx.exit(EXIT_FAILURES)
+
+
+@rules.command("doc")
+@click.argument("pack_dir", metavar="[DIR]", required=False, type=RULES_DIR)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="markdown, or html: a page to print or save as PDF.",
+)
+@rules_option
+def rules_doc(pack_dir: Path | None, fmt: str, rules_dir: Path | None) -> None:
+    """The pack in plain words, for the committee that signs it off: each route with when it
+    applies and is ruled out, its steps, contacts and notes, each rule's reason and source, the
+    questions and the sources."""
+    from triage._pack_doc import pack_document
+
+    pack = advisor_for(one_pack(pack_dir, rules_dir)).pack
+    click.echo(pack_document(pack, "html" if fmt == "html" else "markdown"), nl=False)
+
+
+@rules.command("new")
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+def rules_new(folder: Path) -> None:
+    """Start a pack: a small, complete one in DIR (a new folder) that checks clean and passes its
+    own scenarios, with comments saying what to change."""
+    from triage._scaffold import new_pack
+
+    new_pack(folder)
+    click.echo(f"A new pack is in {folder}. Make it yours, then check and test it:")
+    click.echo(f"  triage rules check {folder}")
+    click.echo(f"  triage test {folder / 'scenarios'} --rules {folder} --coverage")
 
 
 @main.command("test")
@@ -610,10 +657,11 @@ def progress_bar(stack: contextlib.ExitStack, size: int) -> Callable[[int], None
     show_default=True,
     help="mermaid, dot (Graphviz), or markdown (a page with the Mermaid diagram and a legend).",
 )
+@PACK_DIR
 @rules_option
-def rules_picture(fmt: str, rules_dir: Path | None) -> None:
+def rules_picture(fmt: str, pack_dir: Path | None, rules_dir: Path | None) -> None:
     """Draw the pack: facts -> rules -> routes, rule-outs marked, routes most urgent first."""
-    click.echo(triage.rules_diagram(advisor_for(rules_dir).pack, fmt))
+    click.echo(triage.rules_diagram(advisor_for(one_pack(pack_dir, rules_dir)).pack, fmt))
 
 
 @main.command()

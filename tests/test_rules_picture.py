@@ -14,6 +14,7 @@ from conftest import ROOT, run_cli
 
 import triage
 from cli import main
+from triage._conditions import And, Or, Test
 from triage._pack import rule_facts
 
 DOC = ROOT / "docs" / "rules-diagram.md"
@@ -40,6 +41,37 @@ def edges(mermaid: str) -> list[tuple[str, str, str, str]]:
     return [(tail, link, label, head) for tail, link, label, head in found]
 
 
+def feeding(found: list[tuple[str, str, str, str]], node: str) -> set[str]:
+    """The facts drawn into a node, directly or through its 'any of' / 'all of' junctions."""
+    facts: set[str] = set()
+    for tail, _, _, head in found:
+        if head == node:
+            facts |= {tail.removeprefix("f_")} if tail.startswith("f_") else feeding(found, tail)
+    return facts
+
+
+def test_any_of_and_all_of_inside_it_are_drawn_as_junctions(pack: triage.Pack) -> None:
+    picture = triage.rules_diagram(pack)
+    found = edges(picture)
+    for rule in pack.rules:
+        normal = pack.normal[rule.id]
+        junctions = [head for tail, _, _, head in found if head.startswith(f"j_{rule.id}_")]
+        has_any = isinstance(normal, Or) or (
+            isinstance(normal, And) and any(isinstance(part, Or) for part in normal.parts)
+        )
+        if has_any:
+            assert junctions, rule.id
+        if isinstance(normal, Test) or (
+            isinstance(normal, And) and all(isinstance(p, Test) for p in normal.parts)
+        ):
+            assert not junctions, rule.id
+    labels = dict(re.findall(r'^    (j_\w+)\(\("(any of|all of)"\)\)$', picture, flags=re.MULTILINE))
+    assert "any of" in labels.values()
+    assert set(labels) == {head for _, _, _, head in found if head.startswith("j_")} | {
+        tail for tail, _, _, _ in found if tail.startswith("j_")
+    }
+
+
 def test_committed_diagram_is_up_to_date(pack: triage.Pack) -> None:
     assert DOC.read_text() == triage.rules_diagram(pack, "markdown") + "\n", (
         f"docs/rules-diagram.md is stale: the pack changed. Regenerate it from the repository root with:\n"
@@ -60,8 +92,7 @@ def test_mermaid_draws_facts_to_rules_to_routes(pack: triage.Pack) -> None:
     found = edges(picture)
     for rule in pack.rules:
         assert re.search(rf"^    r_{rule.id}\W", picture, flags=re.MULTILINE), rule.id
-        read = {tail.removeprefix("f_") for tail, _, _, head in found if head == f"r_{rule.id}"}
-        assert read == set(rule_facts(rule)), rule.id
+        assert feeding(found, f"r_{rule.id}") == set(rule_facts(rule)), rule.id
         out = [(link, label, head) for tail, link, label, head in found if tail == f"r_{rule.id}"]
         target = rule.route or rule.requires_route
         expected = {

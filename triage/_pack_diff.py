@@ -90,7 +90,7 @@ class PackDiff(BaseModel):
                 f" (e.g. {_answers(change.example)})"
             )
         if self.unlisted:
-            found.append(f"  ... and {self.unlisted} more conditions (see --json)")
+            found.append(f"  ... and {self.unlisted} more conditions, not listed")
         for item in self.reworded:
             found.append(f"question '{item.fact}' reworded under the same id:")
             if item.old_question != item.new_question:

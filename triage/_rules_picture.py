@@ -6,10 +6,9 @@ For the people who own the guidance: which answers each rule reads, what it does
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from triage._conditions import Normal, Test
+from triage._conditions import Normal, Or, Test, facts_read
 from triage._errors import InputError, describe_key
 from triage._pack import Pack, RuleSpec
 
@@ -21,50 +20,71 @@ class _Edge:
     tail: str
     head: str
     label: str
-    kind: str  # "reads", "recommend", "rule_out" or "advice"; the style says which, so only
-    # "reads" (the answers) and "rule_out" edges carry a label.
+    kind: str  # "reads", "joins", "recommend", "rule_out" or "advice"; the style says which, so
+    # only "reads" (the answers) and "rule_out" edges carry a label.
 
 
-def _tests(normal: Normal) -> Iterator[Test]:
-    if isinstance(normal, Test):
-        yield normal
-    else:
+@dataclass(frozen=True)
+class _Junction:
+    """Where a rule's condition combines its parts other than by "all of" at the top: an "any of"
+    (or an "all of" inside one), drawn as a small node of its own so the picture keeps the logic."""
+
+    id: str
+    any: bool
+
+
+def _answers(pack: Pack, test: Test) -> str:
+    return " or ".join(answer for answer in pack.fact[test.fact].answers if answer in test.answers)
+
+
+def _rule_inputs(pack: Pack, rule: RuleSpec) -> tuple[list[_Junction], list[_Edge]]:
+    """The junctions and the edges into a rule: facts straight into the rule for its top-level
+    "all of", through junctions otherwise."""
+    junctions: list[_Junction] = []
+    edges: dict[tuple[str, str], list[str]] = {}
+    joins: list[_Edge] = []
+
+    def feed(normal: Normal, target: str, target_any: bool) -> None:
+        if isinstance(normal, Test):
+            labels = edges.setdefault((f"f_{normal.fact}", target), [])
+            label = _answers(pack, normal)
+            if label not in labels:
+                labels.append(label)
+            return
+        is_any = isinstance(normal, Or)
+        if is_any == target_any:  # the same combination as the target: its parts feed it directly
+            for part in normal.parts:
+                feed(part, target, target_any)
+            return
+        junction = _Junction(f"j_{rule.id}_{len(junctions) + 1}", is_any)
+        junctions.append(junction)
+        joins.append(_Edge(junction.id, target, "", "joins"))
         for part in normal.parts:
-            yield from _tests(part)
+            feed(part, junction.id, is_any)
+
+    feed(pack.normal[rule.id], f"r_{rule.id}", False)
+    reads = [_Edge(tail, head, "; ".join(labels), "reads") for (tail, head), labels in edges.items()]
+    return junctions, reads + joins
 
 
-def _answers_read(pack: Pack, rule: RuleSpec) -> dict[str, str]:
-    """Per fact the rule reads, the answer sets that satisfy its tests ("no or unknown; yes")."""
-    sets: dict[str, list[frozenset[str]]] = {}
-    for test in _tests(pack.normal[rule.id]):
-        found = sets.setdefault(test.fact, [])
-        if test.answers not in found:
-            found.append(test.answers)
-    return {
-        fact: "; ".join(
-            " or ".join(answer for answer in pack.fact[fact].answers if answer in answers)
-            for answers in found
-        )
-        for fact, found in sets.items()
-    }
-
-
-def _edges(pack: Pack) -> list[_Edge]:
+def _edges(pack: Pack) -> tuple[list[_Junction], list[_Edge]]:
+    junctions: list[_Junction] = []
     edges: list[_Edge] = []
     for rule in pack.rules:
-        for fact, label in _answers_read(pack, rule).items():
-            edges.append(_Edge(f"f_{fact}", f"r_{rule.id}", label, "reads"))
+        found, inputs = _rule_inputs(pack, rule)
+        junctions += found
+        edges += inputs
         if rule.effect == "recommend" and rule.route:
             edges.append(_Edge(f"r_{rule.id}", f"route_{rule.route}", "", "recommend"))
         elif rule.effect == "rule_out" and rule.route:
             edges.append(_Edge(f"r_{rule.id}", f"route_{rule.route}", "rules out", "rule_out"))
         elif rule.effect == "advice" and rule.requires_route:
             edges.append(_Edge(f"r_{rule.id}", f"route_{rule.requires_route}", "", "advice"))
-    return edges
+    return junctions, edges
 
 
 def _facts_used(pack: Pack) -> list[str]:
-    used = {fact for rule in pack.rules for fact in _answers_read(pack, rule)}
+    used = {fact for rule in pack.rules for fact in facts_read(rule.when)}
     return [fact.id for fact in pack.facts if fact.id in used]
 
 
@@ -86,8 +106,10 @@ def _mermaid_text(text: str) -> str:
     return '"' + text.replace('"', "#quot;").replace("|", "#124;") + '"'
 
 
+_JUNCTION_WORDS = {True: "any of", False: "all of"}
+
 _MERMAID_SHAPES = {"recommend": "([{}])", "rule_out": "{{{{{}}}}}", "advice": ">{}]"}
-_MERMAID_LINKS = {"reads": "-->", "recommend": "==>", "rule_out": "-.->", "advice": "-.-"}
+_MERMAID_LINKS = {"reads": "-->", "joins": "-->", "recommend": "==>", "rule_out": "-.->", "advice": "-.-"}
 
 
 def _mermaid(pack: Pack) -> str:
@@ -96,13 +118,15 @@ def _mermaid(pack: Pack) -> str:
         safety = " (safety)" if pack.fact[fact_id].safety else ""
         lines.append(f"    f_{fact_id}[{_mermaid_text(fact_id + safety)}]")
     lines += ["  end", "  subgraph rules [Rules]"]
+    junctions, edges = _edges(pack)
+    for junction in junctions:
+        lines.append(f"    {junction.id}(({_mermaid_text(_JUNCTION_WORDS[junction.any])}))")
     for rule in pack.rules:
         lines.append(f"    r_{rule.id}" + _MERMAID_SHAPES[rule.effect].format(_mermaid_text(rule.id)))
     lines += ["  end", "  subgraph routes [Routes, most urgent first]"]
     for route in pack.routes:
         lines.append(f"    route_{route.id}[{_mermaid_text(_route_label(pack, route.id))}]")
     lines.append("  end")
-    edges = _edges(pack)
     for edge in edges:
         label = f"|{_mermaid_text(edge.label)}|" if edge.label else ""
         lines.append(f"  {edge.tail} {_MERMAID_LINKS[edge.kind]}{label} {edge.head}")
@@ -139,6 +163,7 @@ _DOT_RULES = {
 }
 _DOT_EDGES = {
     "reads": "",
+    "joins": "",
     "recommend": ', color="#2e7d32", penwidth=2',
     "rule_out": ', color="#c62828", style=dashed, arrowhead=tee, penwidth=2',
     "advice": ", color=gray40, style=dotted, arrowhead=none",
@@ -157,6 +182,10 @@ def _dot(pack: Pack) -> str:
         safety = ', penwidth=2, color="#c62828"' if pack.fact[fact_id].safety else ""
         lines.append(f"    f_{fact_id} [label={_dot_text(fact_id)}{safety}];")
     lines += ["  }", '  subgraph cluster_rules { label="Rules";']
+    junctions, edges = _edges(pack)
+    for junction in junctions:
+        words = _dot_text(_JUNCTION_WORDS[junction.any])
+        lines.append(f"    {junction.id} [label={words}, shape=circle, fontsize=8, margin=0];")
     for rule in pack.rules:
         lines.append(f"    r_{rule.id} [label={_dot_text(rule.id)}, {_DOT_RULES[rule.effect]}];")
     # Not a cluster: dot ignores rank=same inside one, and rank=same keeps the routes in one column.
@@ -169,7 +198,7 @@ def _dot(pack: Pack) -> str:
     # Invisible edges keep the routes in urgency order, top to bottom.
     order = " -> ".join(f"route_{route.id}" for route in pack.routes)
     lines += [f"    {order} [style=invis];" if len(pack.routes) > 1 else "", "  }"]
-    for edge in _edges(pack):
+    for edge in edges:
         lines.append(f"  {edge.tail} -> {edge.head} [label={_dot_text(edge.label)}{_DOT_EDGES[edge.kind]}];")
     lines.append("}")
     return "\n".join(line for line in lines if line)
@@ -190,6 +219,8 @@ def _markdown(pack: Pack) -> str:
             "**routes** they recommend, numbered most urgent first (the primary route is the most urgent "
             "one recommended).",
             "",
+            "- a rule holds when all the answers drawn into it hold; a small round 'any of' node holds "
+            "when any one of its inputs holds ('all of' inside it: all of its inputs);",
             "- thick arrow, rounded rule: the rule *recommends* the route;",
             "- dashed red arrow, hexagon rule: the rule *rules the route out* (a rule-out wins over any "
             "recommendation);",

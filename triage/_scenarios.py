@@ -182,7 +182,17 @@ def _load(path: Path, advisor: Advisor) -> Iterator[tuple[Scenario, Case]]:
         except ValidationError as error:
             raise InputError(f"{path}: {label}: {_validation_message(error)}") from None
         except TriageError as error:
-            raise InputError(f"{path}: {label}: {error}") from None
+            hint = ""
+            if error.code == "unknown_fact" or isinstance(error, _NotThePacks):  # another pack's?
+                hint = (
+                    f" (these scenarios ran on the pack {advisor.pack.label}; for another pack, "
+                    "give its folder with --rules)"
+                )
+            raise InputError(f"{path}: {label}: {error}{hint}") from None
+
+
+class _NotThePacks(InputError):
+    """An id a scenario expects that the pack does not have: most often a scenario of another pack."""
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -210,15 +220,17 @@ def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     ]
     for route in routes:
         if route not in pack.route:
-            raise InputError(f"expect: unknown route {describe_key(route)}{did_you_mean(route, pack.route)}")
+            raise _NotThePacks(
+                f"expect: unknown route {describe_key(route)}{did_you_mean(route, pack.route)}"
+            )
     facts = [expect.first_question] if expect.first_question else []
     for fact in [*facts, *expect.questions_include]:
         if fact not in pack.fact:
-            raise InputError(f"expect: unknown fact {describe_key(fact)}{did_you_mean(fact, pack.fact)}")
+            raise _NotThePacks(f"expect: unknown fact {describe_key(fact)}{did_you_mean(fact, pack.fact)}")
     notes = [rule.id for rule in pack.rules if rule.effect == "advice"]
     for note in [*expect.advice_include, *expect.advice_exclude]:
         if note not in notes:
-            raise InputError(
+            raise _NotThePacks(
                 f"expect: unknown note {describe_key(note)}{did_you_mean(note, notes)} (an advice rule id)"
             )
     return case
