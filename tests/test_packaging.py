@@ -52,6 +52,7 @@ def test_the_wheel_claims_no_top_level_name_but_triage(wheel: zipfile.ZipFile) -
     assert "triage/_cli.py" in wheel.namelist()
     assert "triage/py.typed" in wheel.namelist(), "the wheel must mark the package typed"
     assert "triage/_packs/moray/rules.yaml" in wheel.namelist()
+    assert "triage/_new_pack/rules.yaml" in wheel.namelist(), "the wheel must hold the new-pack template"
     (entry_points,) = [name for name in wheel.namelist() if name.endswith("entry_points.txt")]
     assert "triage = triage.__main__:main" in wheel.read(entry_points).decode()
 

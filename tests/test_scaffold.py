@@ -7,14 +7,16 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from triage._scaffold import FILES
+from triage._scaffold import template_files
 
 
 def test_a_new_pack_checks_clean_and_its_scenarios_cover_all_of_it(tmp_path: Path) -> None:
     folder = tmp_path / "my-pack"
     made = run_cli("rules", "new", str(folder))
     assert made.returncode == 0, made.stderr
-    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*.yaml")) == sorted(FILES)
+    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*.yaml")) == sorted(
+        template_files()
+    )
     checked = run_cli("rules", "check", str(folder))
     assert checked.returncode == 0 and checked.stdout.strip().endswith("0 errors, 0 warnings"), checked.stdout
     tested = run_cli("test", str(folder / "scenarios"), "--rules", str(folder), "--min-coverage", "100")
@@ -23,7 +25,7 @@ def test_a_new_pack_checks_clean_and_its_scenarios_cover_all_of_it(tmp_path: Pat
 
 
 def test_every_file_of_a_new_pack_says_what_to_change() -> None:
-    for name, text in FILES.items():
+    for name, text in template_files().items():
         assert text.startswith("# "), name
 
 
