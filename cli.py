@@ -31,7 +31,7 @@ from triage import InputError, OutputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._bounded_read import read_bounded
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
-from triage._errors import describe, did_you_mean
+from triage._errors import describe, describe_path, did_you_mean
 from triage._pack_cache import load_pack_cached
 from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
@@ -267,6 +267,8 @@ def one_pack(pack_dir: Path | None, rules_dir: Path | None) -> Path | None:
     name different folders."""
     if pack_dir is not None and rules_dir is not None and pack_dir != rules_dir:
         raise click.UsageError("give the pack folder once: DIR or --rules")
+    if pack_dir is not None and not pack_dir.is_dir():
+        raise InputError(f"{describe_path(pack_dir)}: no such folder")
     return pack_dir or rules_dir
 
 

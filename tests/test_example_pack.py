@@ -8,6 +8,8 @@ from pathlib import Path
 
 from conftest import ROOT, run_cli
 
+import triage
+
 GLENMOR = ROOT / "examples" / "glenmor"
 
 
@@ -43,3 +45,19 @@ def test_the_diff_from_the_scaffold_is_current(tmp_path: Path) -> None:
         "new scaffold && triage rules diff scaffold examples/glenmor > "
         "examples/glenmor/diff-from-scaffold.txt; rm -r scaffold`"
     )
+
+
+def test_the_page_over_the_example_pack_speaks_only_its_words() -> None:
+    from fastapi.testclient import TestClient
+
+    from triage.web import create_app
+
+    client = TestClient(create_app(triage.Advisor(GLENMOR)))
+    start = client.get("/").text
+    assert "Multiagency Case Discussion (MACD)" in start
+    answers = {"immediate_danger": "no", "unshared_concern": "no", "agencies": "three_or_more"}
+    answer = client.post("/advice", data=answers).text
+    assert "Multiagency Case Discussion (MACD)" in answer
+    for page in (start, answer):
+        for word in ("Moray", "Reflective", "RCD"):
+            assert word not in page

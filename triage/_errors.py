@@ -149,6 +149,20 @@ def describe_key(key: object) -> str:
     return f"(a key that is {describe(key)})"
 
 
+def describe_path(path: object) -> str:
+    """A file or folder name the user gave, for an error message: as given when it looks like a
+    path, else described (a name or an address typed where a path belongs must not be repeated).
+
+    >>> describe_path("rules/moray"), describe_path("Jane Doe, 12 High St")
+    ('rules/moray', '(a name of 20 characters)')
+    """
+    text = str(path)
+    return text if _PATH.fullmatch(text) else f"(a name of {len(text)} characters)"
+
+
+_PATH = re.compile(r"[\w./~:@^+-]{1,255}")
+
+
 def is_id(text: str) -> bool:
     """Whether the text looks like an id (lower-case letters, digits, '_'; at most 64 characters)."""
     return _ID.fullmatch(text) is not None

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, computed_field
 from triage._advisor import Advisor
 from triage._analysis import compile_condition, note_shown
 from triage._decision_diagrams import Diagrams
-from triage._errors import InputError
+from triage._errors import InputError, describe_path
 from triage._pack import Pack, load_pack
 from triage._recommendation import FROZEN, Recommendation
 from triage._routes import RouteRules
@@ -335,7 +335,7 @@ def load_version(spec: str, folder: Path) -> tuple[Pack, str]:
         pack = load_pack(path)
         return pack, f"{pack.label} ({spec})"
     if ":" not in spec:
-        raise InputError(f"{spec}: no such folder (a pack at a git revision is REV:FOLDER)")
+        raise InputError(f"{describe_path(spec)}: no such folder (a pack at a git revision is REV:FOLDER)")
     revision, _, name = spec.partition(":")
     for file, raw in _files_at(spec, revision, name):
         (folder / file).write_bytes(raw)
@@ -347,7 +347,7 @@ def _files_at(spec: str, revision: str, name: str) -> Iterator[tuple[str, bytes]
     """The pack files of folder `name` (relative to the working folder) at a git revision."""
     git = shutil.which("git")
     if git is None:
-        raise InputError(f"{spec}: reading a pack at a git revision needs git")
+        raise InputError(f"{describe_path(spec)}: reading a pack at a git revision needs git")
 
     def show(what: str) -> bytes:
         # "./" makes the path relative to the working folder, as the user typed it.
@@ -355,7 +355,7 @@ def _files_at(spec: str, revision: str, name: str) -> Iterator[tuple[str, bytes]
             [git, "cat-file", "-p", f"{revision}:./{what}"], capture_output=True, check=False, timeout=60
         )
         if done.returncode != 0:
-            raise InputError(f"{spec}: no such pack folder at that git revision")
+            raise InputError(f"{describe_path(spec)}: no such pack folder at that git revision")
         return done.stdout
 
     listing = show(name).decode("utf-8", "replace").splitlines()
