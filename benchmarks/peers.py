@@ -7,11 +7,18 @@ benchmark checks every peer against tests/oracle.py before timing it.
 
 Peers: a hand-written if-chain (the floor), a plain durable_rules Host API program (`post`, `pri`),
 a zen-engine decision table (hit policy "first"), and rule-engine with one rule per route.
+
+Run as a program, it is one of the two batch programs benchmarks/run.py compares as processes
+(JSON Lines in, one `{"primary_route": ...}` line out per case):
+
+    python benchmarks/peers.py triage-batch IN.jsonl OUT.jsonl   # Advisor.primary_route per line
+    python benchmarks/peers.py zen-batch IN.jsonl OUT.jsonl      # zen-engine's evaluate_batch
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -60,6 +67,12 @@ BRANCHES: dict[str, list[list[tuple[str, str, str]]]] = {
         [("agency_not_responding", IS, Y), ("within_one_agency", IS, Y)],
     ],
 }
+
+
+FACTS = tuple(
+    sorted({fact for branches in BRANCHES.values() for branch in branches for fact, _, _ in branch})
+)
+"""The facts the decision semantics read: what a peer must complete (unknown when left out)."""
 
 
 def if_chain(f: Case) -> str:
@@ -147,7 +160,6 @@ def durable_host() -> Callable[[Case], str]:
 
 def zen_decision() -> dict[str, Any]:
     """A JSON decision model: input -> one decision table (hit policy first) -> output."""
-    facts = sorted({fact for branches in BRANCHES.values() for branch in branches for fact, _, _ in branch})
     rows = []
     for route in ROUTES:
         for branch in BRANCHES.get(route, [[]]):
@@ -157,7 +169,7 @@ def zen_decision() -> dict[str, Any]:
             rows.append(row)
     table = {
         "hitPolicy": "first",
-        "inputs": [{"id": f"in_{fact}", "name": fact, "field": fact} for fact in facts],
+        "inputs": [{"id": f"in_{fact}", "name": fact, "field": fact} for fact in FACTS],
         "outputs": [{"id": "route", "name": "route", "field": "route"}],
         "rules": rows,
     }
@@ -222,3 +234,32 @@ def rule_engine() -> Callable[[Case], str]:
         return DEFAULT
 
     return primary
+
+
+# --- the batch programs, as processes -------------------------------------------------------------
+
+
+def triage_batch(source: str, out: str) -> None:
+    """Each line's primary route from `Advisor.primary_route`, which validates and completes the
+    answers itself, written as it goes."""
+    import triage
+
+    primary = triage.Advisor().primary_route
+    with open(source, "rb") as lines, open(out, "w", encoding="utf-8") as answers:
+        for line in lines:
+            answers.write(json.dumps({"primary_route": primary(json.loads(line))}) + "\n")
+
+
+def zen_batch(source: str, out: str) -> None:
+    """Every case completed (unknown for each fact left out, as triage does) and answered by one
+    `evaluate_batch` call, zen-engine's fastest way (its own threads), then written."""
+    _primary, batch = zen_engine()
+    unknown = dict.fromkeys(FACTS, "unknown")
+    with open(source, "rb") as lines:
+        cases: list[Case] = [{**unknown, **json.loads(line)} for line in lines]
+    with open(out, "w", encoding="utf-8") as answers:
+        answers.writelines(json.dumps({"primary_route": route}) + "\n" for route in batch(cases))
+
+
+if __name__ == "__main__":
+    {"triage-batch": triage_batch, "zen-batch": zen_batch}[sys.argv[1]](*sys.argv[2:])

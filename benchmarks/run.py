@@ -4,8 +4,9 @@
 
 Everything is measured side by side in one run, on seeded random cases of the default pack (all
 answered, partly unknown, all unknown). Prints a table; with --json, the last line is one JSON
-object of the figures. Measurements of features that do not exist yet (`triage batch`,
-`triage rules check`, `Advisor.alternatives`) are null, found by capability, not by version.
+object of the figures. Measurements of features that do not exist or are not installed
+(`triage batch --jobs`, `triage serve` without the `web` extra, the peers without the `bench`
+extra, valgrind) are null with a note, found by capability, not by version.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import gc
 import json
 import random
+import re
+import select
 import shutil
 import statistics
 import subprocess
@@ -86,15 +89,16 @@ TARGETS: dict[str, tuple[str, float]] = {
     "assess_p50_us": ("<", 300.0),
     "assess_p99_us": ("<", 1000.0),
     "assess_vs_reference": ("<=", 25.0),
-    "batch_cases_per_s": (">=", 2000.0),
-    "cli_vs_floor": ("<=", 1.35),
+    "batch_cases_per_s": (">=", 4000.0),
     "rules_check_s": ("<", 2.0),
     "alternatives_max_s": ("<", 1.0),
     "rss_growth_mb": ("<", 5.0),
     # Against the peers (benchmarks/peers.py), measured side by side on the same cases.
-    "assess_vs_durable_host": ("<=", 1.0),
+    "assess_vs_durable_host": ("<=", 2.0),
     "primary_vs_durable_host": ("<=", 0.5),
-    "batch_vs_zen_batch": (">=", 1.0),
+    "primary_batch_vs_zen_batch": (">=", 1.0),
+    "batch_jobs_speedup": (">=", 1.6),
+    "cli_vs_peer_cli": ("<=", 1.05),
     "hostile_pack_refuse_s": ("<", 2.0),
     "pack_reload_rss_growth_mb": ("<", 20.0),
     "serve_p50_ms": ("<", 100.0),
@@ -102,7 +106,12 @@ TARGETS: dict[str, tuple[str, float]] = {
     "serve_errors": ("<=", 0.0),
     "serve_rss_growth_mb": ("<", 5.0),
     "healthz_under_load_ms": ("<", 100.0),
+    "serve_one_client_p50_ms": ("<", 2.0),
+    "serve_vs_constant_app": ("<=", 3.0),
 }
+BIG_BATCH = 100_000
+"""Cases in the batch runs, as the targets name them (quick or not)."""
+HERE = Path(__file__).resolve().parent
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -247,49 +256,117 @@ def byte_compile() -> None:
 
 FLOOR = [sys.executable, "-c", "import click, yaml; from pydantic import BaseModel"]
 """The import floor: a click + PyYAML + pydantic program that does nothing."""
+FACTS = ["--fact", "complex=yes", "--fact", "multiagency=yes", "--json"]
+
+
+def instructions(args: list[str]) -> int | None:
+    """The CPU instructions a program runs (valgrind; the load on the machine does not change it)."""
+    done = run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", *args])
+    found = re.search(rb"I\s+refs:\s+([\d,]+)", done.stderr)
+    return int(found[1].replace(b",", b"")) if done.returncode == 0 and found else None
 
 
 def measure_cli(script: Path, settings: Settings, report: Report) -> None:
-    """`triage assess --fact ... --json` against the import floor of a click+pydantic+PyYAML program."""
+    """`triage assess --fact ... --json` against the same-work peer program (benchmarks/peer_cli.py:
+    click, a durable_rules Host program, a pydantic model printed as JSON): CPU instructions where
+    valgrind is present, else wall time, medians of runs interleaved."""
     byte_compile()
-    assess = [str(script), "assess", "--fact", "complex=yes", "--fact", "multiagency=yes", "--json"]
-    checked = run(assess)
-    if checked.returncode != 0:
-        raise SystemExit(f"triage assess failed: {checked.stderr.decode()}")
-    run(FLOOR)  # warm the file cache for both
-    floor_times, cli_times = [], []
-    for _ in range(settings.cli_runs):  # interleaved, so load on the machine hits both alike
-        floor_times.append(timed(lambda: run(FLOOR)))
-        cli_times.append(timed(lambda: run(assess)))
-    floor_s, cli_s = statistics.median(floor_times), statistics.median(cli_times)
-    report.figures["cli_vs_floor"] = round(cli_s / floor_s, 2)
-    report.notes["cli_vs_floor"] = (
-        f"median of {settings.cli_runs}: assess {cli_s * 1000:.0f} ms, floor {floor_s * 1000:.0f} ms"
-    )
-
-
-def measure_batch(script: Path, pack: triage.Pack, settings: Settings, report: Report, work: Path) -> None:
-    if not has_command(script, "batch"):
-        report.figures["batch_cases_per_s"] = None
-        report.notes["batch_cases_per_s"] = "`triage batch` does not exist yet"
-        return
-    source, out = work / "cases.jsonl", work / "out.jsonl"
-    generator = case_generator(pack, SEED + 1)
-    with source.open("w") as handle:
-        for _ in range(settings.batch_cases):
-            handle.write(json.dumps(next(generator)[1]) + "\n")
-    seconds = timed(lambda: run([str(script), "batch", str(source), "--out", str(out)]))
-    answers = sum(1 for _ in out.open()) if out.exists() else 0
-    if answers != settings.batch_cases:
-        report.figures["batch_cases_per_s"] = None
-        report.notes["batch_cases_per_s"] = (
-            f"`triage batch` wrote {answers} of {settings.batch_cases} answers"
+    assess = [str(script), "assess", *FACTS]
+    peer = [sys.executable, str(HERE / "peer_cli.py"), *FACTS]
+    routes = []
+    for args in (assess, peer):
+        checked = run(args)
+        if checked.returncode != 0:
+            raise SystemExit(f"{args[1]} failed: {checked.stderr.decode()}")
+        routes.append(json.loads(checked.stdout)["primary_route"])
+    if routes[0] != routes[1]:
+        raise SystemExit(f"the peer program gave {routes[1]}, triage {routes[0]}")
+    run(FLOOR)  # warm the file cache
+    counts = None
+    if shutil.which("valgrind"):
+        runs = 1 if settings is QUICK else 3
+        pairs = [(instructions(assess), instructions(peer)) for _ in range(runs)]
+        if all(a is not None and p is not None for a, p in pairs):
+            counts = (
+                statistics.median(a or 0 for a, _ in pairs),
+                statistics.median(p or 0 for _, p in pairs),
+            )
+    if counts is not None:
+        ours, theirs = counts
+        report.figures["cli_vs_peer_cli"] = round(ours / theirs, 3)
+        report.notes["cli_vs_peer_cli"] = (
+            f"CPU instructions: assess {ours / 1e6:.0f} M, peer {theirs / 1e6:.0f} M"
         )
-        return
-    report.figures["batch_cases_per_s"] = round(settings.batch_cases / seconds)
-    report.notes["batch_cases_per_s"] = (
-        f"{settings.batch_cases} cases in {seconds:.2f} s, process start included"
+    else:
+        ours_s, theirs_s = [], []
+        for _ in range(settings.cli_runs):  # interleaved, so load on the machine hits both alike
+            ours_s.append(timed(lambda: run(assess)))
+            theirs_s.append(timed(lambda: run(peer)))
+        ours, theirs = statistics.median(ours_s), statistics.median(theirs_s)
+        report.figures["cli_vs_peer_cli"] = round(ours / theirs, 3)
+        report.notes["cli_vs_peer_cli"] = (
+            f"wall time (no valgrind), median of {settings.cli_runs}: assess {ours * 1000:.0f} ms, "
+            f"peer {theirs * 1000:.0f} ms"
+        )
+    floor_s = statistics.median(timed(lambda: run(FLOOR)) for _ in range(5))
+    report.detail.append(
+        ("import floor", f"{floor_s * 1000:.0f} ms (python, click, PyYAML, pydantic; no work)")
     )
+
+
+def write_cases(pack: triage.Pack, path: Path, count: int) -> None:
+    generator = case_generator(pack, SEED + 1)
+    with path.open("w") as handle:
+        for _ in range(count):
+            handle.write(json.dumps(next(generator)[1]) + "\n")
+
+
+STAMP = re.compile(rb'"timestamp":"[^"]*"')
+
+
+def same_answers(one: Path, other: Path) -> bool:
+    """Whether two batch outputs hold the same lines but for the second each answer was made in."""
+    with one.open("rb") as first, other.open("rb") as second:
+        for a, b in zip(first, second, strict=False):
+            if a != b and STAMP.sub(b"", a) != STAMP.sub(b"", b):
+                return False
+        return not first.read(1) and not second.read(1)
+
+
+def measure_batch(script: Path, pack: triage.Pack, report: Report, work: Path) -> None:
+    """`triage batch` over BIG_BATCH cases, full answers to a file: one job (cases/s), then two
+    (the speed-up); the two outputs must be the same."""
+    if not has_command(script, "batch"):
+        report.notes["batch_cases_per_s"] = "`triage batch` does not exist in this build"
+        return
+    source = work / "cases.jsonl"
+    write_cases(pack, source, BIG_BATCH)
+    jobs = b"--jobs" in run([str(script), "batch", "--help"]).stdout
+    seconds: dict[int, float] = {}
+    for count in (1, 2) if jobs else (1,):
+        out = work / f"out-{count}.jsonl"
+        flags = ["--jobs", str(count)] if jobs else []
+        seconds[count] = timed(
+            lambda out=out, flags=flags: run([str(script), "batch", str(source), *flags, "--out", str(out)])
+        )
+        with out.open("rb") as answers:
+            written = sum(1 for _ in answers)
+        if written != BIG_BATCH:
+            report.notes["batch_cases_per_s"] = f"`triage batch` wrote {written} of {BIG_BATCH} answers"
+            return
+    report.figures["batch_cases_per_s"] = round(BIG_BATCH / seconds[1])
+    report.notes["batch_cases_per_s"] = (
+        f"{BIG_BATCH} cases, one job, in {seconds[1]:.1f} s, process start included"
+    )
+    if not jobs:
+        report.notes["batch_jobs_speedup"] = "`triage batch --jobs` does not exist in this build"
+        return
+    if not same_answers(work / "out-1.jsonl", work / "out-2.jsonl"):
+        raise SystemExit("triage batch --jobs 2 wrote other answers than --jobs 1")
+    report.figures["batch_jobs_speedup"] = round(seconds[1] / seconds[2], 2)
+    report.notes["batch_jobs_speedup"] = f"--jobs 2 {seconds[2]:.1f} s; the same output as --jobs 1"
+    for count in seconds:
+        (work / f"out-{count}.jsonl").unlink()
 
 
 def measure_rules_check(script: Path, report: Report) -> None:
@@ -455,36 +532,36 @@ def measure_peers(advisor: triage.Advisor, cases: list[tuple[str, dict[str, str]
         report.detail.append(("  peers", missing))
 
 
-def measure_zen_batch(pack: triage.Pack, settings: Settings, report: Report) -> None:
-    """zen-engine's own batch call on the cases `triage batch` answered, against its cases/s."""
-    ours = report.figures.get("batch_cases_per_s")
+def measure_primary_batch(pack: triage.Pack, report: Report, work: Path) -> None:
+    """The primary route of BIG_BATCH cases, JSON Lines in and out, as processes (start-up
+    included): a triage program (`Advisor.primary_route` per line) against a zen-engine program
+    (one `evaluate_batch` call), both in benchmarks/peers.py, interleaved three times."""
     try:
-        _primary, batch = peers.zen_engine()
+        peers.zen_engine()
     except ImportError:
-        report.notes["batch_vs_zen_batch"] = "zen-engine is not installed (pip install '.[bench]')"
+        report.notes["primary_batch_vs_zen_batch"] = "zen-engine is not installed (pip install '.[bench]')"
         return
-    if ours is None:
-        report.notes["batch_vs_zen_batch"] = "no `triage batch` figure"
-        return
-    generator = case_generator(pack, SEED + 1)  # the very cases of measure_batch
-    unknown = dict.fromkeys(pack.fact, "unknown")
-    full = [{**unknown, **next(generator)[1]} for _ in range(settings.batch_cases)]
-    check_peers({"zen_batch": lambda case: batch([case])[0]}, full[:200])
-    seconds = timed(lambda: batch(full))
-    theirs = settings.batch_cases / seconds
-    run(FLOOR)  # warm the file cache
-    floor_s = statistics.median(timed(lambda: run(FLOOR)) for _ in range(5))
-    report.detail.append(
-        (
-            "zen batch",
-            f"{settings.batch_cases} cases in {seconds:.3f} s; the import floor alone (python, click, "
-            f"PyYAML, pydantic; no work) takes {floor_s:.3f} s",
-        )
-    )
-    report.figures["batch_vs_zen_batch"] = round(ours / theirs, 2)
-    report.notes["batch_vs_zen_batch"] = (
-        f"triage batch {ours:.0f} cases/s (full answers, JSON, process start included); "
-        f"zen evaluate_batch {theirs:.0f} cases/s (primary route, in process)"
+    source = work / "cases.jsonl"
+    if not source.exists():
+        write_cases(pack, source, BIG_BATCH)
+    times: dict[str, list[float]] = {"triage-batch": [], "zen-batch": []}
+    for _ in range(3):
+        for program, spent in times.items():
+            args = [
+                sys.executable,
+                str(HERE / "peers.py"),
+                program,
+                str(source),
+                str(work / f"{program}.jsonl"),
+            ]
+            spent.append(timed(lambda args=args: run(args)))
+    ours, theirs = (work / "triage-batch.jsonl").read_bytes(), (work / "zen-batch.jsonl").read_bytes()
+    if ours != theirs or ours.count(b"\n") != BIG_BATCH:
+        raise SystemExit("the triage and zen-engine batch programs gave different primary routes")
+    ours_s, theirs_s = statistics.median(times["triage-batch"]), statistics.median(times["zen-batch"])
+    report.figures["primary_batch_vs_zen_batch"] = round(theirs_s / ours_s, 2)
+    report.notes["primary_batch_vs_zen_batch"] = (
+        f"{BIG_BATCH} cases, medians of 3: triage program {ours_s:.2f} s, zen-engine program {theirs_s:.2f} s"
     )
 
 
@@ -552,99 +629,135 @@ def measure_pack_reloads(settings: Settings, report: Report) -> None:
     report.notes["pack_reload_rss_growth_mb"] = f"{settings.pack_reloads} loads of the default pack"
 
 
-def measure_serve(script: Path, pack: triage.Pack, requests: int, report: Report) -> None:
-    """A bounded load test of `triage serve` on loopback: 50 concurrent keep-alive clients send
-    `requests` POST /v1/assess in all; latency per request, errors, and the server's memory."""
+def start_server(args: list[str], log: Path) -> tuple[subprocess.Popen[str], int | str]:
+    """A server started with `args`, and the port from the first line it prints ("listening on
+    http://HOST:PORT/"), or why there is none (its first line of error: e.g. no `web` extra)."""
+    with log.open("w") as errors:  # a file: a pipe left unread would fill and stop the server
+        server = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
+    assert server.stdout is not None
+    ready, _, _ = select.select([server.stdout], [], [], 60)
+    found = re.search(r"http://\S+:(\d+)/", server.stdout.readline() if ready else "")
+    if found:
+        return server, int(found[1])
+    server.kill()
+    server.wait(timeout=10)
+    reason = next(iter(log.read_text().strip().splitlines()[-1:]), "no line within 60 s")
+    return server, reason
+
+
+def load(port: int, bodies: list[bytes], clients: int) -> tuple[list[float], int, float]:
+    """`clients` keep-alive clients send the bodies to POST /v1/assess between them: the latency of
+    each request (s), the responses other than 200, and the seconds it all took."""
     import http.client
     import threading
 
-    if not has_command(script, "serve"):
-        report.notes["serve_p50_ms"] = "no `triage serve` in this build"
-        return
-    clients = 50
-    server = subprocess.Popen(
-        [str(script), "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline().split("http://127.0.0.1:")[1].split("/")[0])
-        generator = case_generator(pack, SEED + 3)
-        bodies = [json.dumps({"answers": next(generator)[1]}).encode() for _ in range(requests)]
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
 
-        def client(share: list[bytes]) -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine = []
-            failed = 0
-            for body in share:
-                start = time.perf_counter()
-                try:
-                    connection.request("POST", "/v1/assess", body, {"content-type": "application/json"})
-                    response = connection.getresponse()
-                    response.read()
-                    failed += response.status != 200
-                except OSError:
-                    failed += 1
-                    connection.close()
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                mine.append(time.perf_counter() - start)
-            connection.close()
-            with lock:
-                latencies.extend(mine)
-                errors[0] += failed
-
-        def load(share: list[bytes]) -> float:
-            threads = [threading.Thread(target=client, args=(share[n::clients],)) for n in range(clients)]
+    def client(share: list[bytes]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        failed = 0
+        for body in share:
             start = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            return time.perf_counter() - start
+            try:
+                connection.request("POST", "/v1/assess", body, {"content-type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                failed += response.status != 200
+            except OSError:
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append(time.perf_counter() - start)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
 
-        def server_rss() -> float:
-            for line in Path(f"/proc/{server.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-            raise RuntimeError("no VmRSS")
+    threads = [threading.Thread(target=client, args=(bodies[n::clients],)) for n in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors[0], time.perf_counter() - start
 
-        load(bodies[: requests // 10])  # warm-up
-        latencies.clear()
-        before = server_rss()
-        seconds = load(bodies)
-        after = server_rss()
+
+def server_rss(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def measure_serve(script: Path, advisor: triage.Advisor, requests: int, report: Report, work: Path) -> None:
+    """A bounded load test of `triage serve` on loopback: one client alone, then 50 concurrent
+    keep-alive clients sending `requests` POST /v1/assess in all (latency per request, errors, the
+    server's memory); then the same 50-client load on a minimal app answering the same bytes
+    (benchmarks/constant_app.py), in the same run."""
+    clients = 50
+    server, port = start_server([str(script), "serve", "--port", "0"], work / "serve.log")
+    if isinstance(port, str):
+        for name in ("serve_p50_ms", "serve_one_client_p50_ms", "serve_vs_constant_app"):
+            report.notes[name] = f"`triage serve` did not start: {port}"
+        return
+    generator = case_generator(advisor.pack, SEED + 3)
+    bodies = [json.dumps({"answers": next(generator)[1]}).encode() for _ in range(requests)]
+    try:
+        load(port, bodies[: requests // 10], clients)  # warm-up
+        alone, _, _ = load(port, bodies[: requests // 4], 1)
+        before = server_rss(server.pid)
+        latencies, errors, seconds = load(port, bodies, clients)
+        after = server_rss(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
     report.figures["serve_p50_ms"] = round(percentile(latencies, 0.50) * 1000, 1)
     report.figures["serve_p99_ms"] = round(percentile(latencies, 0.99) * 1000, 1)
-    report.figures["serve_errors"] = errors[0]
+    report.figures["serve_errors"] = errors
     report.figures["serve_rss_growth_mb"] = round(after - before, 2)
+    report.figures["serve_one_client_p50_ms"] = round(percentile(alone, 0.50) * 1000, 2)
     report.notes["serve_p50_ms"] = (
         f"{requests} POST /v1/assess from {clients} concurrent clients on loopback in {seconds:.1f} s "
         f"({requests / seconds:.0f} requests/s)"
     )
+    report.notes["serve_one_client_p50_ms"] = f"{len(alone)} requests, one after another"
     report.notes["serve_rss_growth_mb"] = f"server RSS {before:.1f} MB -> {after:.1f} MB"
+    answer = work / "answer.json"
+    answer.write_text(advisor.assess(json.loads(bodies[0])["answers"]).model_dump_json())
+    app = [sys.executable, str(HERE / "constant_app.py"), str(answer)]
+    constant, port = start_server(app, work / "constant.log")
+    if isinstance(port, str):
+        report.notes["serve_vs_constant_app"] = f"the constant app did not start: {port}"
+        return
+    try:
+        load(port, bodies[: requests // 10], clients)  # warm-up
+        theirs, _, _ = load(port, bodies, clients)
+    finally:
+        constant.terminate()
+        constant.wait(timeout=10)
+    ours_ms, theirs_ms = percentile(latencies, 0.5) * 1000, percentile(theirs, 0.5) * 1000
+    report.figures["serve_vs_constant_app"] = round(ours_ms / theirs_ms, 2)
+    report.notes["serve_vs_constant_app"] = (
+        f"50 clients' p50: triage {ours_ms:.1f} ms, a minimal FastAPI app returning the same "
+        f"{answer.stat().st_size:,} bytes {theirs_ms:.1f} ms"
+    )
 
 
-def measure_healthz_under_load(script: Path, pack: triage.Pack, report: Report) -> None:
+def measure_healthz_under_load(script: Path, pack: triage.Pack, report: Report, work: Path) -> None:
     """p99 of GET /healthz, asked every 20 ms, while 100 POST /v1/alternatives (max_changes=3, the
     heaviest the API does) are in flight: a load balancer's probe must not fail while it thinks."""
     import http.client
     import threading
 
-    if not has_command(script, "serve"):
-        report.notes["healthz_under_load_ms"] = "no `triage serve` in this build"
-        return
     heavy = 100
-    server = subprocess.Popen(
-        [str(script), "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    server, port = start_server([str(script), "serve", "--port", "0"], work / "healthz.log")
+    if isinstance(port, str):
+        report.notes["healthz_under_load_ms"] = f"`triage serve` did not start: {port}"
+        return
     try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline().split("http://127.0.0.1:")[1].split("/")[0])
 
         def ask(method: str, path: str, body: bytes | None = None) -> int:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
@@ -735,15 +848,15 @@ def main() -> None:
     measure_peers(advisor, cases, report)
     measure_alternatives(advisor, cases, settings, report)
     with tempfile.TemporaryDirectory() as work:
-        measure_batch(script, advisor.pack, settings, report, Path(work))
+        measure_batch(script, advisor.pack, report, Path(work))
+        measure_primary_batch(advisor.pack, report, Path(work))
         measure_hostile_packs(report, Path(work))
-    measure_zen_batch(advisor.pack, settings, report)
+        measure_serve(script, advisor, 2_000 if options.quick else 10_000, report, Path(work))
+        measure_healthz_under_load(script, advisor.pack, report, Path(work))
     measure_pack_reloads(settings, report)
     measure_rules_check(script, report)
     measure_cli(script, settings, report)
     measure_memory(advisor, settings, report)
-    measure_serve(script, advisor.pack, 2_000 if options.quick else 10_000, report)
-    measure_healthz_under_load(script, advisor.pack, report)
 
     print_table(report, settings, options.quick, time.perf_counter() - started)
     if options.json:
