@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from strategies import cases
 
@@ -47,3 +48,25 @@ def test_questions_ranked_without_the_last_route_equal_ranking_every_route(
         for var in sorted(urgency, key=lambda var: (not facts[var].safety, urgency[var], var))
     )
     assert analysis._rank(restricted) == every
+
+
+def test_the_restriction_cache_drops_the_least_recently_used_and_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import triage._analysis as analysis_module
+
+    monkeypatch.setattr(analysis_module, "RESTRICT_CACHE_SIZE", 2)
+    advisor = triage.Advisor()
+    analysis = advisor.analysis
+    analysis._restricted.clear()
+    first, second, third = (
+        advisor.case({"immediate_danger": "no", "unreported_harm_concern": "no", "complex": answer})
+        for answer in ("yes", "no", UNKNOWN)
+    )
+    kept = analysis.restrict(analysis.primary, first)
+    dropped = analysis.restrict(analysis.primary, second)
+    assert analysis.restrict(analysis.primary, first) is kept  # a hit: first is now the newest
+    analysis.restrict(analysis.primary, third)  # over the bound: second, the oldest, goes
+    assert len(analysis._restricted) == 2
+    assert analysis.restrict(analysis.primary, first) is kept
+    assert analysis.restrict(analysis.primary, second) is not dropped  # worked out again

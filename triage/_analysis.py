@@ -8,7 +8,9 @@ since answering a question means giving a real answer).
 
 from __future__ import annotations
 
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -22,7 +24,11 @@ from triage._pack import UNKNOWN, Pack, RuleSpec
 from triage._recommendation import Changes
 from triage._routes import RouteRules, SymbolicRoutes
 
-RESTRICT_CACHE_SIZE = 1024
+RESTRICT_CACHE_SIZE = 4096
+"""Restrictions kept, least recently used dropped first. Measured over 100,000 of the benchmark's
+cases of the default pack: 22.5% of restrictions missed the 1,024 entries emptied when full,
+15.4% miss this LRU (14.9% is the floor: the first sight of each case's answers), for 12 MB more
+resident memory (16,384 entries: 14.9%, 57 MB more)."""
 
 AnalysisState: TypeAlias = dict[str, Any]
 """An Analysis's compiled diagrams as plain data (see `Analysis.state`)."""
@@ -60,7 +66,8 @@ class Analysis:
         else:
             self._restore(state)
         self._support: dict[int, tuple[str, ...]] = {}
-        self._restricted: dict[tuple[int | str, ...], Restricted] = {}
+        self._restricted: OrderedDict[tuple[int | str, ...], Restricted] = OrderedDict()
+        self._restricted_lock = threading.Lock()  # moving and dropping entries is not atomic
 
     def _build(self) -> None:
         pack = self.pack
@@ -155,12 +162,17 @@ class Analysis:
             return self._restrict(root, case, held)
         support = self._support_of(root)
         key: tuple[int | str, ...] = (root, *[case[fact] for fact in support])
-        found = self._restricted.get(key)
-        if found is None:
-            found = self._restrict(root, case, held)
-            if len(self._restricted) >= RESTRICT_CACHE_SIZE:
-                self._restricted.clear()  # cheaper than LRU bookkeeping on every call
-            self._restricted[key] = found
+        cache = self._restricted
+        with self._restricted_lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+                return found
+        found = self._restrict(root, case, held)  # outside the lock: other threads go on
+        with self._restricted_lock:
+            cache[key] = found
+            if len(cache) > RESTRICT_CACHE_SIZE:
+                cache.popitem(last=False)
         return found
 
     def _restrict(self, root: int, case: Case, held: Collection[str]) -> Restricted:
