@@ -420,3 +420,19 @@ def test_under_a_root_path_every_link_stays_inside_it(advisor: triage.Advisor, m
         "/triage/question" if mounted else "/question", data={"back": "1"}, follow_redirects=False
     )
     assert (back.status_code, back.headers["location"]) == (303, "/triage/")
+
+
+def test_readyz_is_not_ready_while_the_pack_cannot_answer(
+    advisor: triage.Advisor, monkeypatch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_self: Any, _answers: Any) -> None:
+        raise triage.PackError("cannot run")
+
+    monkeypatch.setattr(triage.Advisor, "assess", broken)
+    client = TestClient(create_app(advisor, processes=0))
+    with caplog.at_level(logging.ERROR, logger="triage.web"):
+        response = client.get("/readyz")
+    assert (response.status_code, response.json()) == (503, {"status": "not ready"})
+    assert "not ready: cannot run" in caplog.text
+    monkeypatch.undo()
+    assert client.get("/readyz").status_code == 200  # asked again, it tries again

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,8 +40,22 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def exit_with_parent() -> None:
+    """End this process as soon as the process that started it is gone (killed, crashed): an
+    orphan would hold its memory, and the pipes of whoever waits for the server's output."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="triage-parent-watch", daemon=True).start()
+
+
 def _start(pack: Pack) -> None:
     global _ADVISOR
+    exit_with_parent()
     # A stop signal sent to every process at once (Ctrl-C in a terminal, systemd's default) is the
     # server's to handle: it answers the requests in flight, which need this process, then stops
     # the pool. (The process also ends if the server dies: its queue closes.)

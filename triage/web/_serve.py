@@ -32,7 +32,7 @@ from triage._advisor import Advisor
 from triage._errors import PackError, TriageError
 from triage._pack import Pack
 from triage.web._app import create_app, escaped
-from triage.web._pool import usable_cores
+from triage.web._pool import exit_with_parent, usable_cores
 
 LOG = logging.getLogger("triage.web")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -200,6 +200,12 @@ def run_server(sock: socket.socket, settings: Settings, advisor: Advisor | None 
     Server(config).run(sockets=[sock])
 
 
+def run_worker(sock: socket.socket, settings: Settings) -> None:
+    """A server process that `supervise` started: it ends if `supervise` is gone."""
+    exit_with_parent()
+    run_server(sock, settings)
+
+
 def supervise(sock: socket.socket, settings: Settings, workers: int) -> None:
     """`workers` server processes on one socket, each replaced if it dies; a stop signal is passed
     on to them, and their requests in flight finish."""
@@ -210,7 +216,7 @@ def supervise(sock: socket.socket, settings: Settings, workers: int) -> None:
         stop.append(signum)
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = spawn.Process(target=run_server, args=(sock, settings), daemon=False)
+        process = spawn.Process(target=run_worker, args=(sock, settings), daemon=False)
         process.start()
         return process
 
