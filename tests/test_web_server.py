@@ -3,6 +3,7 @@ the library's `serve` where a test needs short timeouts), every wait bounded."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -143,17 +144,30 @@ def test_two_workers_keep_the_private_access_log_and_stop_gracefully() -> None:
 def test_a_stop_signal_lets_the_request_in_flight_finish(signum: int, group: bool) -> None:
     with running_server() as (url, process):
         assert ask(url, "/readyz")[0] == 200
+        host, port = url.removeprefix("http://").split(":")
+        # Connections the server has already answered on: a request sent on them is in flight
+        # once sent, however slowly this machine starts the threads.
+        connections = [http.client.HTTPConnection(host, int(port), timeout=120) for _ in range(4)]
+        for connection in connections:
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
         answered: list[tuple[int, bytes]] = []
-        heavy = [
-            threading.Thread(target=lambda: answered.append(ask(url, "/v1/alternatives", HEAVY)))
-            for _ in range(4)
-        ]
+
+        def heavy_on(connection: http.client.HTTPConnection) -> None:
+            response = connection.getresponse()
+            answered.append((response.status, response.read()))
+
+        for connection in connections:
+            connection.request("POST", "/v1/alternatives", HEAVY, {"content-type": "application/json"})
+        heavy = [threading.Thread(target=heavy_on, args=(connection,)) for connection in connections]
         for thread in heavy:
             thread.start()
-        time.sleep(0.3)
+        time.sleep(0.5)
         code, err = stop(process, signum, group=group)
         for thread in heavy:
             thread.join(60)
+        for connection in connections:
+            connection.close()
     assert [status for status, _ in answered] == [200] * 4
     assert all(json.loads(body)["primary_route"] for _, body in answered)
     assert code == 0
