@@ -121,6 +121,18 @@ def test_pack_hash_identifies_content(pack_copy: Path) -> None:
         ),
         ("routes.yaml", "priority: 2\n", "priority: -5\n", "priority"),
         ("pack.yaml", "version: 1.2.0", "version: one", "version"),
+        (
+            "rules.yaml",
+            "effect: recommend\n    route: emergency_response",
+            "effect: recommend\n    first_step: true\n    route: emergency_response",
+            "'first_step' are for advice rules only",
+        ),
+        (
+            "facts.yaml",
+            'ask_early_when: {fact: child_died, is: "yes"}',
+            'ask_early_when: {fact: child_dyed, is: "yes"}',
+            "unknown fact or answer in 'child_dyed' (did you mean 'child_died'?)",
+        ),
         ("pack.yaml", "focus_route: reflective_case_discussion", "focus_route: rcd", "unknown route 'rcd'"),
     ],
 )
