@@ -11,14 +11,14 @@ at once when a safety route is settled.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from triage._advisor import Advisor, default_advisor
 from triage._case import Case, answer_word
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
 from triage._pack import UNKNOWN
-from triage._reasoning_results import Question
+from triage._reasoning_results import Question, QuestionGroup
 from triage._recommendation import Recommendation
 from triage._wording import WIDTH
 
@@ -92,14 +92,31 @@ class Interview:
         It is the first of the current `Recommendation.questions` (the three lists, in order) that
         is not answered yet and still open once the answers given so far are held: an answer
         'unknown' is final, so a safety route it settles ends the interview at once."""
+        still_open = self.open_facts()
+        return self.question(still_open[0]) if still_open else None
+
+    def next_questions(self) -> QuestionGroup | None:
+        """The next page of questions, or None when no open question is left.
+
+        The page holds the next question; when the pack puts it in a group, the page holds every
+        question of that group still open, in the group's order, under the group's heading.
+        Safety questions are never in a group: they are asked first, and alone."""
+        still_open = self.open_facts()
+        if not still_open:
+            return None
+        group = self.advisor.pack.group_of.get(still_open[0])
+        if group is None:
+            return QuestionGroup(title="", questions=(self.question(still_open[0]),))
+        facts = [fact for fact in group.facts if fact in still_open]
+        return QuestionGroup(title=group.title, questions=tuple(self.question(fact) for fact in facts))
+
+    def open_facts(self) -> list[str]:
+        """The facts whose answers could still change the advice, in the order to ask them,
+        once the answers given so far (those answered 'unknown' included) are held."""
         analysis = self.advisor.analysis
         case = self.case()
-        held = self.answers
-        live = {fact for fact, _ in analysis.outlook(case, held=held).questions}
-        for fact, _ in analysis.outlook(case).questions:
-            if fact in live:
-                return self.question(fact)
-        return None
+        live = {fact for fact, _ in analysis.outlook(case, held=self.answers).questions}
+        return [fact for fact, _ in analysis.outlook(case).questions if fact in live]
 
     def question(self, fact: str) -> Question:
         """The question for a fact of the pack."""
@@ -133,6 +150,22 @@ class Interview:
         return fact
 
 
+def pages_to_settle(advisor: Advisor, case: Mapping[str, str]) -> int:
+    """How many pages (question groups) an interview takes when each question is answered as in
+    `case` (the figure the page's length is judged by).
+
+    >>> pages_to_settle(default_advisor(), {"immediate_danger": "yes"})
+    1
+    """
+    interview = Interview(advisor)
+    pages = 0
+    while (page := interview.next_questions()) is not None:
+        pages += 1
+        for question in page.questions:
+            interview.answer(question.fact, case.get(question.fact, UNKNOWN))
+    return pages
+
+
 def parse_reply(text: str, question: Question) -> tuple[Command, str]:
     """A typed reply: ('answer', the answer word), ('back', ''), ('quit', '') or ('help', '').
 
@@ -156,13 +189,15 @@ def _choices(question: Question) -> str:
 
 def help_text(question: Question) -> str:
     """What '?' shows: the question's help, and how to answer."""
-    about = question.help or "No more help for this question."
     unsure = "'not sure' (or skip) when you do not know"
     if question.safety:
         unsure += ": for this safety question, not knowing is itself treated as a reason to act"
+    how = f"Answer {' / '.join(a for a in question.answers if a != UNKNOWN)}, or {unsure}."
+    # A question without help of its own gets how to answer it, and nothing that reads as missing.
     return "\n".join(
         textwrap.fill(text, width=WIDTH, initial_indent="  ", subsequent_indent="  ")
-        for text in (about, f"Answer {' / '.join(a for a in question.answers if a != UNKNOWN)}, or {unsure}.")
+        for text in (question.help, how)
+        if text
     )
 
 
@@ -183,11 +218,29 @@ def converse(
 ) -> Recommendation:
     """Run an interview as a text conversation, and return the advice it ends with.
 
-    `ask(prompt)` shows the prompt and returns the line typed, or None at the end of input;
-    `tell(message)` shows a message. 'quit', or the end of input, stops early: the advice is then on
-    the answers so far (its open questions say what is still unknown).
+    The questions come in the same groups as on the page: a group's heading is shown once, then
+    its questions one by one. `ask(prompt)` shows the prompt and returns the line typed, or None at
+    the end of input; `tell(message)` shows a message. 'quit', or the end of input, stops early: the
+    advice is then on the answers so far (its open questions say what is still unknown).
     """
-    while (question := interview.next_question()) is not None:
+    pending: list[Question] = []
+    while True:
+        if not pending:
+            group = interview.next_questions()
+            if group is None:
+                count = len(interview.asked)
+                held = (
+                    " while the answers 'unknown' stay unknown"
+                    if UNKNOWN in interview.answers.values()
+                    else ""
+                )
+                done = f"Done after {count} question{'' if count == 1 else 's'}: "
+                tell(textwrap.fill(f"{done}no answer left could change the advice{held}.", width=WIDTH))
+                break
+            pending = list(group.questions)
+            if len(pending) > 1:
+                tell(textwrap.fill(group.title, width=WIDTH))
+        question = pending[0]
         reply = ask(prompt(question, len(interview.asked) + 1))
         if reply is None:
             tell("End of input: stopping here; the advice is on the answers so far.")
@@ -206,11 +259,8 @@ def converse(
         if command == "back":
             if interview.undo() is None:
                 tell("  Nothing to go back to.")
+            pending = []  # the page is worked out again from the answers left
             continue
         interview.answer(question.fact, answer)
-    else:
-        count = len(interview.asked)
-        held = " while the answers 'unknown' stay unknown" if UNKNOWN in interview.answers.values() else ""
-        done = f"Done after {count} question{'' if count == 1 else 's'}: "
-        tell(textwrap.fill(f"{done}no answer left could change the advice{held}.", width=WIDTH))
+        pending.pop(0)
     return interview.recommendation()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +37,7 @@ from triage._yaml_reader import read_yaml
 
 UNKNOWN = "unknown"
 BINARY = ("yes", "no", UNKNOWN)
+ANSWER_WORDS = {"yes": "Yes", "no": "No", UNKNOWN: "Not sure"}
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 SEMVER_PATTERN = r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$"
 # Keys the engine gives a meaning of its own, and the guard key of every case.
@@ -101,6 +102,19 @@ class FactSpec(BaseModel):
         description="While this condition holds and the question is open, it is asked straight after "
         "the safety questions (its answer carries a deadline).",
     )
+    answer_words: dict[str, str] = Field(
+        default_factory=dict,
+        description="The words a person reads for an answer other than yes / no / unknown (by answer).",
+    )
+
+
+class GroupSpec(BaseModel):
+    """Questions asked together on one page, under one heading (safety questions stay alone)."""
+
+    model_config = _STRICT
+    id: str = Id
+    title: str = Field(min_length=1, description="The page's heading, e.g. 'Has any of these happened?'.")
+    facts: tuple[str, ...] = Field(min_length=2, description="The facts it may ask, in the order shown.")
 
 
 class RouteSpec(BaseModel):
@@ -111,6 +125,9 @@ class RouteSpec(BaseModel):
     priority: int = Field(ge=1, le=1000, strict=True, description="1 is the most urgent.")
     safety: bool = False
     title: str = Field(min_length=1)
+    short_title: str | None = Field(
+        None, min_length=1, description="A short name for buttons and headings ('RCD'); the title if none."
+    )
     guidance: str = Field(min_length=1)
     next_steps: tuple[str, ...] = Field(min_length=1)
     contacts: tuple[str, ...] = ()
@@ -157,9 +174,11 @@ class PackDocument(BaseModel):
     default_route: str | None = Field(None, description="The route when no other is recommended.")
     focus_route: str | None = Field(None, description="The route the pack is about (reported as `rcd`).")
     notice: str | None = None
+    purpose: str | None = Field(None, description="What the pack helps decide, in one or two sentences.")
     sources: dict[str, Source] | None = None
     contacts: dict[str, Contact] | None = None
     facts: tuple[FactSpec, ...] | None = None
+    groups: tuple[GroupSpec, ...] | None = Field(None, description="Questions the interview asks together.")
     routes: tuple[RouteSpec, ...] | None = None
     rules: tuple[RuleSpec, ...] | None = Field(None, max_length=MAX_RULES)
 
@@ -206,7 +225,10 @@ class Pack:
         self.rules: tuple[RuleSpec, ...] = document.rules or ()
         self.default_route: str = document.default_route or ""
         self.focus_route: str = document.focus_route or ""
+        self.purpose: str = document.purpose or ""
+        self.groups: tuple[GroupSpec, ...] = document.groups or ()
         self.fact = {fact.id: fact for fact in self.facts}
+        self.group_of = {fact: group for group in self.groups for fact in group.facts}
         self.route = {route.id: route for route in self.routes}
         self.rule = {rule.id: rule for rule in self.rules}
         self.domains: dict[str, frozenset[str]] = {f.id: frozenset(f.answers) for f in self.facts}
@@ -248,6 +270,16 @@ class Pack:
     @property
     def label(self) -> str:
         return f"{self.id} {self.version}"
+
+    def short_title(self, route: str) -> str:
+        """A route's short name for people ('RCD'): its `short_title`, or its title."""
+        spec = self.route[route]
+        return spec.short_title or spec.title
+
+    def answer_words(self, fact: str, answer: str) -> str:
+        """An answer in the words a person reads: Yes, No, Not sure, or the pack's words for it."""
+        words = self.fact[fact].answer_words.get(answer)
+        return words if words is not None else ANSWER_WORDS.get(answer, answer.replace("_", " ").capitalize())
 
 
 # --- reading files ------------------------------------------------------------------------
@@ -453,7 +485,13 @@ def _reference_problems(pack: Pack, origin: Mapping[str, str]) -> Iterator[PackE
     def problem(key: str, message: str, *, rule: str | None = None, field: str | None = None) -> PackError:
         return PackError(message, file=origin.get(key), rule=rule, field=field)
 
-    for key, items in (("facts", pack.facts), ("routes", pack.routes), ("rules", pack.rules)):
+    keyed: tuple[tuple[str, tuple[FactSpec | GroupSpec | RouteSpec | RuleSpec, ...]], ...] = (
+        ("facts", pack.facts),
+        ("groups", pack.groups),
+        ("routes", pack.routes),
+        ("rules", pack.rules),
+    )
+    for key, items in keyed:
         seen: set[str] = set()
         for item in items:
             if item.id in seen:
@@ -483,6 +521,12 @@ def _reference_problems(pack: Pack, origin: Mapping[str, str]) -> Iterator[PackE
                 yield problem(
                     "facts", f"answer '{answer}' must be a lower-case word", field=f"facts[{fact.id}].answers"
                 )
+        for answer in fact.answer_words:
+            if answer not in fact.answers:
+                yield problem(
+                    "facts", f"'{answer}' is not one of its answers", field=f"facts[{fact.id}].answer_words"
+                )
+    yield from _group_problems(pack, problem)
     by_priority: dict[int, RouteSpec] = {}
     for route in pack.routes:
         other = by_priority.setdefault(route.priority, route)
@@ -541,6 +585,23 @@ def _reference_problems(pack: Pack, origin: Mapping[str, str]) -> Iterator[PackE
                 )
     for rule in pack.rules:
         yield from _rule_problems(pack, rule, origin.get("rules"))
+
+
+def _group_problems(pack: Pack, problem: Callable[..., PackError]) -> Iterator[PackError]:
+    """Each group asks known facts, each fact in one group at most, and never a safety question:
+    those are asked first and alone, so that nothing is read before them."""
+    placed: dict[str, str] = {}
+    for group in pack.groups:
+        field = f"groups[{group.id}].facts"
+        for fact in group.facts:
+            if fact not in pack.fact:
+                yield problem("groups", f"unknown fact '{fact}'{did_you_mean(fact, pack.fact)}", field=field)
+                continue
+            if pack.fact[fact].safety:
+                yield problem("groups", f"'{fact}' is a safety question: it is asked alone", field=field)
+            if fact in placed:
+                yield problem("groups", f"'{fact}' is also in group '{placed[fact]}'", field=field)
+            placed[fact] = group.id
 
 
 def _rule_problems(pack: Pack, rule: RuleSpec, file: str | None) -> Iterator[PackError]:

@@ -29,6 +29,21 @@ class Question(BaseModel):
     )
 
 
+class QuestionGroup(BaseModel):
+    """The questions an interview asks together on one page: one question alone (a safety
+    question always is), or some of a group the pack declares, under the group's heading.
+
+    >>> import triage
+    >>> page = triage.Interview().next_questions()
+    >>> page.title, [question.fact for question in page.questions]
+    ('', ['immediate_danger'])
+    """
+
+    model_config = FROZEN
+    title: str = Field(description="The group's heading ('' for a question asked alone).")
+    questions: tuple[Question, ...] = Field(description="The questions, in the order to show them.")
+
+
 class Changes(BaseModel):
     """What a change of answers changed: ids only (the two Recommendations hold the details).
 

@@ -138,6 +138,13 @@ def run_scenarios(
     return ScenarioReport(results=results, coverage=scenario_coverage(advisor, recs) if coverage else None)
 
 
+def scenario_cases(paths: Iterable[str | Path], *, advisor: Advisor | None = None) -> list[Case]:
+    """The cases of the scenario files (files, or folders searched), in order: for measuring
+    something over a pack's worked cases, such as how many pages its interviews take."""
+    advisor = advisor or default_advisor()
+    return [case for file in scenario_files(paths) for _, case in _load(file, advisor)]
+
+
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     """The files named, and the scenario files under the folders named, in name order."""
     files: list[Path] = []
