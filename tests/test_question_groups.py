@@ -86,23 +86,29 @@ def pack_copy(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "expected"),
+    ("name", "old", "new", "expected"),
     [
         (
-            "facts: [multiagency, complex,",
-            "facts: [immediate_danger, complex,",
+            "groups.yaml",
+            "[multiagency, complex,",
+            "[immediate_danger, complex,",
             "'immediate_danger' is a safety",
         ),
-        ("facts: [multiagency, complex,", "facts: [multiagncy, complex,", "unknown fact 'multiagncy'"),
-        ("facts: [multiagency, complex,", "facts: [decision_sought, complex,", "also in group 'request'"),
-        ("  - id: case\n", "  - id: request\n", "duplicate id 'request'"),
-        ("      none: No plan", "      nothing: No plan", "'nothing' is not one of its answers"),
+        ("groups.yaml", "[multiagency, complex,", "[multiagncy, complex,", "unknown fact 'multiagncy'"),
+        ("groups.yaml", "[multiagency, complex,", "[decision_sought, complex,", "also in group 'request'"),
+        ("groups.yaml", "  - id: case\n", "  - id: request\n", "duplicate id 'request'"),
+        (
+            "facts.yaml",
+            "      none: No plan",
+            "      nothing: No plan",
+            "'nothing' is not one of its answers",
+        ),
     ],
 )
 def test_a_broken_group_or_answer_wording_is_refused_naming_it(
-    pack_copy: Path, old: str, new: str, expected: str
+    pack_copy: Path, name: str, old: str, new: str, expected: str
 ) -> None:
-    edit(pack_copy, "facts.yaml", old, new)
+    edit(pack_copy, name, old, new)
     with pytest.raises(triage.PackError, match=expected) as caught:
         triage.load_pack(pack_copy)
-    assert "facts.yaml" in str(caught.value)
+    assert name in str(caught.value)
