@@ -66,6 +66,7 @@ _MODELS = {
         _pack.SourceRef,
         _pack.Contact,
         _pack.FactSpec,
+        _pack.GroupSpec,
         _pack.RouteSpec,
         _pack.RuleSpec,
         _conditions.Leaf,
