@@ -175,7 +175,7 @@ def test_the_readme_is_for_people_and_short() -> None:
     assert len(lines) <= 250, f"README.md has {len(lines)} lines: move detail into docs/ (at most 250)"
     for heading in ("## What it is for", "## Set up", "## Your first assessment", "## The web page"):
         assert any(line.startswith(heading) for line in lines), heading
-    assert "docs/serve-answer-page.png" in readme()
+    assert "docs/screenshots/answer-reflective-case-discussion.png" in readme()
 
 
 def github_anchor(heading: str) -> str:

@@ -319,6 +319,7 @@ def test_the_top_box_holds_the_first_action_on_a_phone_s_first_screen(
     interview, _ = library_pages(facts)
     for step in first_steps(interview.recommendation()):
         assert " ".join(step.split()) in shown
+    assert "notes below" not in shown
     bottom = phone.evaluate("document.querySelector('[data-primary-route]').getBoundingClientRect().bottom")
     assert bottom <= 667  # the whole box on the first screen
 

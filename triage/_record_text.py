@@ -53,5 +53,16 @@ def render_record(rec: Recommendation, pack: Pack, answers: Mapping[str, str]) -
 
 
 def first_steps(rec: Recommendation) -> list[str]:
-    """What to do first for the primary route, with the notes that change it folded in."""
-    return [rec.routes[0].next_steps[0]]
+    """What to do first: the notes that change it, then the primary route's own first step (its
+    other steps come with the rest of the advice).
+
+    >>> import triage
+    >>> first_steps(triage.assess({"immediate_danger": "unknown"}))[0]
+    'If you think a child may be in immediate danger, call 999 now.'
+    """
+    steps = []
+    for step in rec.first_steps:
+        steps.append(step.text)
+        if step.rule is None:
+            break
+    return steps
