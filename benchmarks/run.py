@@ -108,6 +108,9 @@ TARGETS: dict[str, tuple[str, float]] = {
     "healthz_under_load_ms": ("<", 100.0),
     "serve_one_client_p50_ms": ("<", 2.0),
     "serve_vs_constant_app": ("<=", 3.0),
+    # The page (issue 16): question pages an interview takes over the default pack's scenarios.
+    "interview_pages_mean": ("<=", 5.5),
+    "interview_pages_max": ("<=", 9.0),
 }
 BIG_BATCH = 100_000
 """Cases in the batch runs, as the targets name them (quick or not)."""
@@ -406,6 +409,20 @@ def measure_alternatives(
             break
     report.figures["alternatives_max_s"] = round(slowest, 3)
     report.notes["alternatives_max_s"] = f"slowest of {count} cases (max_changes=2), {spent:.1f} s in all"
+
+
+def measure_interview_pages(advisor: triage.Advisor, report: Report) -> None:
+    """Question pages per interview (a page asks a group of questions), each scenario's questions
+    answered as the scenario gives them (unknown where it gives none)."""
+    from triage._interview import pages_to_settle
+    from triage._scenarios import scenario_cases
+
+    cases = scenario_cases([triage.default_pack_path() / "scenarios"], advisor=advisor)
+    pages = [pages_to_settle(advisor, case) for case in cases]
+    report.figures["interview_pages_mean"] = round(statistics.mean(pages), 2)
+    report.figures["interview_pages_max"] = float(max(pages))
+    for name in ("interview_pages_mean", "interview_pages_max"):
+        report.notes[name] = f"over the default pack's {len(pages)} scenarios"
 
 
 def rss_mb() -> float:
@@ -857,6 +874,7 @@ def main() -> None:
     measure_rules_check(script, report)
     measure_cli(script, settings, report)
     measure_memory(advisor, settings, report)
+    measure_interview_pages(advisor, report)
 
     print_table(report, settings, options.quick, time.perf_counter() - started)
     if options.json:
