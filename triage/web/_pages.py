@@ -51,7 +51,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         state_field=STATE,
         root_path=request.scope.get("root_path", ""),
         # The fields that produced this page, for the browser's Back button (see the module doc).
-        this_page=(request.url.path, getattr(request.state, "fields", None)),
+        this_page=(request.url.path.rsplit("/", 1)[-1], getattr(request.state, "fields", None)),
         **context,
     )
     return HTMLResponse(html, status_code=status)

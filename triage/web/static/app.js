@@ -12,7 +12,8 @@
 function keepThisPage() {
   const page = document.getElementById("this-page");
   if (!page) { return; }
-  const action = page.dataset.action;
+  // The page's name, relative to the base: the app may sit under a root path.
+  const action = new URL(page.dataset.page, document.baseURI).pathname;
   history.replaceState({ triage: { action, fields: JSON.parse(page.dataset.fields) } }, "", action);
 }
 
