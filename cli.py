@@ -31,7 +31,7 @@ from triage import InputError, OutputError, TriageError
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES
 from triage._bounded_read import read_bounded
 from triage._case import MAX_INPUT_BYTES, parse_assignments, parse_json
-from triage._errors import describe, describe_path, did_you_mean
+from triage._errors import describe, describe_path, did_you_mean, error_payload, exit_status
 from triage._pack_cache import load_pack_cached
 from triage._plain import plain_data
 from triage._schema import SCHEMA_KINDS, json_schema
@@ -41,9 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 EXIT_FAILURES = 1  # check, test or batch found failures
-EXIT_USAGE = 2  # bad input or usage
-EXIT_PACK = 3  # a rule pack that does not load or cannot run
-EXIT_OUTPUT = 4  # the answer could not be written: a full disk, stdout closed or full
+EXIT_USAGE = 2  # bad input or usage (the exit statuses of the library's errors: triage/_errors.py)
 EXIT_INTERRUPTED = 130  # Ctrl-C; SIGHUP and SIGTERM give 128 + their number, 129 and 143
 EXIT_BROKEN_PIPE = 141  # stdout's reader went away (`triage batch ... | head -1`), as Unix tools
 
@@ -131,10 +129,6 @@ def usage_message(error: click.ClickException) -> str:
     return " ".join(error.format_message().split())  # messages that name only our own options or files
 
 
-PACK_CODES = ("bad_pack", "cannot_run")
-"""The error codes of a rule pack that does not load or cannot run (exit 3)."""
-
-
 def wants_json(args: Sequence[str]) -> bool:
     """Whether the command line asks for JSON (--json or --format json, and no other format), so
     that its errors come as JSON too."""
@@ -150,12 +144,7 @@ def fail(
     """The one way out for an error: one line on stderr (with --json / --format json, one JSON
     object {"error": {"code", "message", "field", "file", "line"}}) and the exit status."""
     if wants_json(args):
-        where: dict[str, str | int | None] = {"field": None, "file": None, "line": None}
-        if error is not None:
-            where = {"field": error.field, "file": error.file, "line": error.line}
-        click.echo(
-            json.dumps({"error": {"code": code, "message": message, **where}}, ensure_ascii=False), err=True
-        )
+        click.echo(json.dumps(error_payload(error, code=code, message=message), ensure_ascii=False), err=True)
     else:
         click.echo(f"triage: {'interrupted' if code == 'interrupted' else f'error: {message}'}", err=True)
     sys.exit(status)
@@ -222,11 +211,8 @@ class TriageGroup(click.Group):
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             with writing_stdout():
                 sys.stdout.flush()
-        except OutputError as error:
-            fail(words, EXIT_OUTPUT, error.code, str(error), error)
-        except TriageError as error:
-            status = EXIT_PACK if error.code in PACK_CODES else EXIT_USAGE
-            fail(words, status, error.code, str(error), error)
+        except TriageError as error:  # its exit status is its code's, in the one table of codes
+            fail(words, exit_status(error.code), error.code, str(error), error)
         except NoArgsIsHelpError as error:  # `triage` or `triage rules` alone: the help, as asked
             error.show()
             sys.exit(error.exit_code)

@@ -324,7 +324,11 @@ class Advisor:
         from triage._whatif import alternatives
 
         if not 1 <= max_changes <= MAX_CHANGES:
-            raise InputError(f"max changes must be from 1 to {MAX_CHANGES}, not {max_changes}")
+            raise InputError(
+                f"max changes must be from 1 to {MAX_CHANGES}, not {max_changes}",
+                code="bad_field",
+                field="max_changes",
+            )
         return alternatives(self, answers, max_changes)
 
     def why_not(self, answers: Answers | InputModel, route: str) -> WhyNot:

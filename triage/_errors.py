@@ -1,24 +1,17 @@
-"""The error tree: every problem the library reports is a TriageError with a one-line message.
+"""The error tree, and the one table of error codes.
 
-Each error has a `code` a program can read, and where known the `field` (a fact id or a place in
-a pack), the `file` and the `line`. The codes (the command line prints them in its JSON errors):
-
-- `bad_input` (exit 2): input that cannot be read: a file, JSON, a size limit, an unknown rule or
-  route id;
-- `unknown_fact`, `bad_answer`, `given_twice` (exit 2): answers that are not the pack's;
-- `bad_pack` (exit 3): a rule pack that does not load;
-- `cannot_run` (exit 3): a rule pack that loads but that the rules engine cannot run;
-- `cannot_listen` (exit 2): `triage serve` cannot listen on the host and port asked for;
-- `cannot_write` (exit 4): an answer that cannot be written (a full disk, stdout closed or full).
-
-The command line adds `usage` (exit 2: a bad flag, option or argument) and `interrupted` (130 for
-Ctrl-C, 129 for SIGHUP, 143 for SIGTERM); a broken pipe exits 141 quietly.
+Every problem the library reports is a TriageError with a one-line message, a `code` a program can
+read, and where known the `field` (a fact id, a route, a request field, or a place in a pack), the
+`file` and the `line`. `ERRORS` is the one table of codes: the library, the command line (its JSON
+errors and exit statuses), every HTTP endpoint and `batch` use it, and docs/integration.md lists it
+(a test holds the two together).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 class TriageError(Exception):
@@ -106,6 +99,142 @@ class PackError(TriageError):
         where = ": ".join(part for part in (file, f"rule '{rule}'" if rule else None, field) if part)
         super().__init__(f"{where}: {message}" if where else message, field=field, file=file, line=line)
         self.rule = rule
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One code of the error table: what it means, the command line's exit status and the HTTP
+    status that carry it (None where it cannot arise).
+
+    >>> ERRORS["unknown_fact"].exit_status, ERRORS["unknown_fact"].http_status
+    (2, 422)
+    """
+
+    code: str
+    exit_status: int | None
+    http_status: int | None
+    meaning: str
+
+
+ERRORS: Mapping[str, ErrorCode] = {
+    error.code: error
+    for error in (
+        ErrorCode("usage", 2, None, "a bad flag, option or argument on the command line"),
+        ErrorCode(
+            "bad_input",
+            2,
+            400,
+            "input that cannot be read: an unreadable or missing file, JSON that is malformed or not "
+            "an object, text that is not UTF-8, a file or line over its size limit (1 MiB), a blank "
+            "batch line, stdin closed",
+        ),
+        ErrorCode("too_large", None, 413, "an HTTP request body over its size limit (64 KiB)"),
+        ErrorCode(
+            "unknown_fact", 2, 422, "a fact id the pack does not have (`field`: the id, when it is one)"
+        ),
+        ErrorCode("bad_answer", 2, 422, "an answer the fact does not allow (`field`: the fact id)"),
+        ErrorCode(
+            "given_twice", 2, 422, "a fact or key given twice, or a fact answered twice in an interview"
+        ),
+        ErrorCode("unknown_route", 2, 422, "a route id the pack does not have (`field`: route)"),
+        ErrorCode("unknown_rule", 2, 422, "a rule id the pack does not have"),
+        ErrorCode(
+            "bad_field",
+            2,
+            422,
+            "a field of a request that is missing, not expected, of the wrong kind or out of range "
+            "(`field`: where it is, e.g. max_changes)",
+        ),
+        ErrorCode("not_found", None, 404, "no such path"),
+        ErrorCode(
+            "method_not_allowed", None, 405, "a method the path does not take (`Allow` lists those it does)"
+        ),
+        ErrorCode(
+            "cross_site", None, 403, "a form or API request from another site (Origin, Sec-Fetch-Site)"
+        ),
+        ErrorCode("not_json", None, 415, "an API request body not sent as JSON (Content-Type)"),
+        ErrorCode("bad_pack", 3, 500, "a rule pack that does not load (`file`, `line`, `field` locate it)"),
+        ErrorCode("cannot_run", 3, 500, "a rule pack that loads but that the rules engine cannot run"),
+        ErrorCode("not_ready", None, 503, "the server's pack is not loaded or not usable yet (/readyz)"),
+        ErrorCode("cannot_listen", 2, None, "`triage serve` cannot listen on the host and port asked for"),
+        ErrorCode(
+            "cannot_write", 4, 500, "an answer that cannot be written: a full disk, stdout closed or full"
+        ),
+        ErrorCode("internal_error", None, 500, "a fault of triage itself: the request was not processed"),
+        ErrorCode("interrupted", 130, None, "Ctrl-C (130), SIGHUP (129) or SIGTERM (143)"),
+    )
+}
+"""The one table of error codes: the library's errors, the command line's JSON errors (and exit
+statuses), every HTTP endpoint's errors and `batch`'s error lines all use these codes."""
+
+_BY_HTTP_STATUS = {
+    400: "bad_input",
+    403: "cross_site",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "not_json",
+    422: "bad_field",
+    500: "internal_error",
+    503: "not_ready",
+}
+
+
+def http_status(code: str) -> int:
+    """The HTTP status of an error code (500 for a code that HTTP does not carry).
+
+    >>> http_status("bad_answer"), http_status("bad_pack")
+    (422, 500)
+    """
+    found = ERRORS.get(code)
+    return found.http_status if found is not None and found.http_status is not None else 500
+
+
+def exit_status(code: str) -> int:
+    """The command line's exit status for an error code (2 for a code it does not carry).
+
+    >>> exit_status("bad_answer"), exit_status("bad_pack"), exit_status("cannot_write")
+    (2, 3, 4)
+    """
+    found = ERRORS.get(code)
+    return found.exit_status if found is not None and found.exit_status is not None else 2
+
+
+def http_code(status: int) -> str:
+    """The code of an HTTP error that only its status describes (a request refused before the
+    library saw it): 400 bad_input, 404 not_found, 413 too_large, 422 bad_field, ...
+
+    >>> http_code(413), http_code(418)
+    ('too_large', 'internal_error')
+    """
+    return _BY_HTTP_STATUS.get(status, "internal_error")
+
+
+def error_payload(
+    error: TriageError | None = None, *, code: str | None = None, message: str | None = None
+) -> dict[str, dict[str, str | int | None]]:
+    """An error as every program reads it (the command line's JSON errors, HTTP bodies, batch
+    lines): {"error": {"code", "message", "field", "file", "line"}}, with null where a part
+    does not apply. `code` and `message` stand in for an error's own, or describe one that is
+    not a TriageError.
+
+    >>> import triage
+    >>> try:
+    ...     triage.assess({"complex": "maybe"})
+    ... except triage.TriageError as error:
+    ...     error_payload(error)["error"]["code"], error_payload(error)["error"]["field"]
+    ('bad_answer', 'complex')
+    """
+    detail: dict[str, str | int | None] = {
+        "code": code or (error.code if error is not None else "internal_error"),
+        "message": message if message is not None else str(error),
+        "field": None,
+        "file": None,
+        "line": None,
+    }
+    if error is not None:
+        detail.update(field=error.field, file=error.file, line=error.line)
+    return {"error": detail}
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -130,7 +130,9 @@ class Interview:
         unknown fact, a bad answer, or a fact already answered (undo first to change it)."""
         spec = self.advisor.pack.fact[self._known(fact)]
         if fact in self.answers:
-            raise InputError(f"'{fact}' is already answered (undo to change it)", field=fact)
+            raise InputError(
+                f"'{fact}' is already answered (undo to change it)", code="given_twice", field=fact
+            )
         self._asked.append((fact, answer_word(fact, value, spec.answers)))
 
     def undo(self) -> str | None:
@@ -145,6 +147,7 @@ class Interview:
         if fact not in self.advisor.pack.fact:
             raise InputError(
                 f"unknown fact {describe_key(fact)}{did_you_mean(fact, self.advisor.pack.fact)}",
+                code="unknown_fact",
                 field=fact if is_id(fact) else None,
             )
         return fact

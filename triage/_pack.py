@@ -258,7 +258,9 @@ class Pack:
         """
         rule = self.rule.get(rule_id)
         if rule is None:
-            raise InputError(f"unknown rule {describe_key(rule_id)}{did_you_mean(rule_id, self.rule)}")
+            raise InputError(
+                f"unknown rule {describe_key(rule_id)}{did_you_mean(rule_id, self.rule)}", code="unknown_rule"
+            )
         return rule
 
     def cite(self, ref: SourceRef) -> str:

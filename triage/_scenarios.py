@@ -228,12 +228,16 @@ def _validated(scenario: Scenario, advisor: Advisor) -> Case:
     for route in routes:
         if route not in pack.route:
             raise _NotThePacks(
-                f"expect: unknown route {describe_key(route)}{did_you_mean(route, pack.route)}"
+                f"expect: unknown route {describe_key(route)}{did_you_mean(route, pack.route)}",
+                code="unknown_route",
             )
     facts = [expect.first_question] if expect.first_question else []
     for fact in [*facts, *expect.questions_include]:
         if fact not in pack.fact:
-            raise _NotThePacks(f"expect: unknown fact {describe_key(fact)}{did_you_mean(fact, pack.fact)}")
+            raise _NotThePacks(
+                f"expect: unknown fact {describe_key(fact)}{did_you_mean(fact, pack.fact)}",
+                code="unknown_fact",
+            )
     notes = [rule.id for rule in pack.rules if rule.effect == "advice"]
     for note in [*expect.advice_include, *expect.advice_exclude]:
         if note not in notes:

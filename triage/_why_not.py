@@ -19,7 +19,9 @@ def why_not(advisor: Advisor, answers: Any, route: str) -> WhyNot:
     pack = advisor.pack
     if route not in pack.route:
         raise InputError(
-            f"unknown route {describe_key(route)}{did_you_mean(route, pack.route)}", field="route"
+            f"unknown route {describe_key(route)}{did_you_mean(route, pack.route)}",
+            code="unknown_route",
+            field="route",
         )
     case = advisor.case(answers)
     rec = advisor.recommend(case)
