@@ -74,4 +74,3 @@ def test_the_documented_table_is_the_code_table() -> None:
     assert documented == {
         error.code: (error.exit_status, error.http_status, error.meaning) for error in ERRORS.values()
     }
-

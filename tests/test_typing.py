@@ -1,6 +1,6 @@
 """Typed for consumers: a small consumer of the public face passes mypy --strict and pyright
 strict, and a misspelt name (`from triage import Interveiw`) fails both: the lazy imports of
-`triage/__init__.py` stay invisible to type checkers."""
+`triage/__init__.py` stay invisible to type checkers. An interview's answers are typed too."""
 
 from __future__ import annotations
 
@@ -63,3 +63,13 @@ def test_a_misspelt_public_name_fails_type_checking(checker: object, tmp_path: P
     result = checker(checked_copy(tmp_path, "misspelt.py"))  # type: ignore[operator]
     assert result.returncode != 0
     assert "Interveiw" in result.stdout and "Recomendation" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("checker", [mypy, pyright], ids=["mypy", "pyright"])
+def test_answers_of_the_wrong_kind_to_an_interview_fail_type_checking(
+    checker: object, tmp_path: Path
+) -> None:
+    result = checker(checked_copy(tmp_path, "mistyped.py"))  # type: ignore[operator]
+    assert result.returncode != 0
+    lines = [line for line in result.stdout.splitlines() if "mistyped.py:" in line and "error" in line]
+    assert {line.split("mistyped.py:")[1].split(":")[0] for line in lines} == {"8", "9"}, result.stdout

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from triage._advisor import Advisor, default_advisor
-from triage._case import Case, answer_word
+from triage._case import Answer, Answers, Case, InputModel, answer_word
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
 from triage._pack import UNKNOWN
 from triage._reasoning_results import Question, QuestionGroup
@@ -60,14 +60,15 @@ class Interview:
     'emergency_response'
     """
 
-    def __init__(self, advisor: Advisor | None = None, answers: Any = None) -> None:
-        """Start an interview, from `answers` already known (fact id -> answer) if given.
+    def __init__(self, advisor: Advisor | None = None, answers: Answers | InputModel | None = None) -> None:
+        """Start an interview, from `answers` already known (fact id -> answer, or the pack's input
+        model) if given.
 
         Facts in `answers` count as answered, even those answered 'unknown': they are not asked.
         Raises InputError for an unknown fact id or a bad answer.
         """
         self.advisor = advisor if advisor is not None else default_advisor()
-        start = {} if answers is None else answers
+        start = answers.answers() if isinstance(answers, InputModel) else answers or {}
         case = self.advisor.case(start)
         self._given = {fact: case[fact] for fact in start}
         self._asked: list[tuple[str, str]] = []
@@ -125,7 +126,7 @@ class Interview:
             fact=spec.id, text=spec.question, help=spec.help, answers=spec.answers, safety=spec.safety
         )
 
-    def answer(self, fact: str, value: Any) -> None:
+    def answer(self, fact: str, value: Answer) -> None:
         """Answer a fact ('yes', 'no', 'unknown', or one of its answers). Raises InputError for an
         unknown fact, a bad answer, or a fact already answered (undo first to change it)."""
         spec = self.advisor.pack.fact[self._known(fact)]
