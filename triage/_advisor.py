@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from triage._analysis import Analysis, build_analysis
 from triage._case import Answers, Case, InputModel, make_case
 from triage._errors import InputError
-from triage._pack import Pack, default_pack_path, load_pack, rule_facts
+from triage._pack import Pack, PackDocument, default_pack_path, load_pack, pack_sha256, rule_facts
 from triage._plain import made
 from triage._recommendation import (
     Advice,
@@ -56,6 +57,11 @@ class Advisor:
     lock; the rest reads immutable data or bounded caches that give the same answer however
     threads interleave. Threads give correctness, not speed: the work holds Python's GIL. The pack
     is read once: changing its files later does not change this Advisor's answers.
+
+    Picklable, for a process pool: a pickle holds the validated pack alone (not the engine's
+    compiled rules, which live in this process), and unpickling builds the Advisor of that pack
+    again, in a few milliseconds. Pass it once per worker process (docs/integration.md shows how),
+    not with every task.
 
     >>> advisor = Advisor()
     >>> advisor.assess({"complex": "yes", "multiagency": "yes", "reflection_sought": "yes"}).rcd.status
@@ -159,6 +165,10 @@ class Advisor:
             for fact in self.pack.facts
             for changes in get_args(Changes)
         }
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        pack = self.pack
+        return _unpickled, (pack.document, str(pack.path), pack.sha256)
 
     @cached_property
     def engine(self) -> str:
@@ -398,11 +408,45 @@ def default_advisor() -> Advisor:
         return _default
 
 
+def _unpickled(document: PackDocument, path: str, sha256: str) -> Advisor:
+    return Advisor(Pack(document, path=Path(path), sha256=sha256))
+
+
+ADVISORS_KEPT = 8
+"""How many Advisors `assess(answers, pack=...)` keeps, the most recently used, by pack sha256."""
+_advisors: OrderedDict[str, Advisor] = OrderedDict()
+_advisors_lock = threading.Lock()
+
+
+def advisor_of(pack: Pack | str | Path) -> Advisor:
+    """The Advisor of a pack (a loaded one or a folder), built only when none of the last
+    `ADVISORS_KEPT` used has the same sha256. A folder's files are hashed on every call (a third
+    of a millisecond), so an edited pack is never answered by its old rules."""
+    sha256 = pack.sha256 if isinstance(pack, Pack) else pack_sha256(Path(pack))
+    with _advisors_lock:
+        found = _advisors.get(sha256)
+        if found is not None:
+            _advisors.move_to_end(sha256)
+            return found
+    advisor = Advisor(pack)  # outside the lock: loading takes tens of milliseconds
+    with _advisors_lock:
+        # Keyed by what was loaded: the files may have changed since they were hashed above.
+        _advisors[advisor.pack.sha256] = advisor
+        _advisors.move_to_end(advisor.pack.sha256)
+        while len(_advisors) > ADVISORS_KEPT:
+            _advisors.popitem(last=False)
+    return advisor
+
+
 def assess(answers: Answers | InputModel, *, pack: Pack | str | Path | None = None) -> Recommendation:
     """The advice for one case, on the default pack unless `pack` is given.
+
+    With `pack`, the Advisor comes from a small cache by the pack's sha256 (`advisor_of`): the
+    first call on a pack loads it (tens of milliseconds), later ones hash its files (a third of a
+    millisecond) and reuse it. For many cases, build one `Advisor` and call it.
 
     >>> assess({"immediate_danger": "yes"}).primary_route
     'emergency_response'
     """
-    advisor = default_advisor() if pack is None else Advisor(pack)
+    advisor = default_advisor() if pack is None else advisor_of(pack)
     return advisor.assess(answers)

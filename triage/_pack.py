@@ -312,6 +312,16 @@ def add_to_digest(digest: Any, file: Path, raw: bytes) -> None:
     digest.update(file.name.encode() + b"\0" + raw + b"\0")
 
 
+def pack_sha256(folder: Path) -> str:
+    """The sha256 `load_pack` gives the pack in `folder`, from its files' bytes alone (no YAML is
+    read): a third of a millisecond, against tens for loading it. Raises PackError as load_pack
+    would for a file it cannot read."""
+    digest = hashlib.sha256()
+    for file in pack_files(folder):
+        add_to_digest(digest, file, read_pack_file(file))
+    return digest.hexdigest()
+
+
 def load_pack(path: str | Path) -> Pack:
     """Load, validate and hash the rule pack in a folder.
 

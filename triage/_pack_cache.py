@@ -46,7 +46,7 @@ from triage import (
 from triage._analysis import AnalysisState, build_analysis, prepared
 from triage._atomic import open_part, write_bytes
 from triage._errors import PackError
-from triage._pack import Pack, PackDocument, add_to_digest, load_pack, pack_files, read_pack_file
+from triage._pack import Pack, PackDocument, load_pack, pack_sha256
 from triage._version import __version__
 
 _MAGIC = b"triage-pack-cache 4\n"
@@ -126,13 +126,9 @@ def _mac(key: bytes, header: bytes, payload: bytes) -> bytes:
 def _files_sha256(folder: Path) -> str | None:
     """The pack's sha256 as `load_pack` computes it, or None when load_pack would refuse a file."""
     try:
-        files = pack_files(folder)
-        digest = hashlib.sha256()
-        for file in files:
-            add_to_digest(digest, file, read_pack_file(file))
+        return pack_sha256(folder)
     except (OSError, PackError):
         return None
-    return digest.hexdigest()
 
 
 _code: str | None = None
