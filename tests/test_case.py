@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import pickle
 from collections.abc import Callable
 from typing import Any
 
+import jsonschema
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
+from fastapi.testclient import TestClient
 
 import triage
 from triage._case import Case, make_case
 from triage.engine import ReferenceMatcher
+from triage.web import create_app
 
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
 
@@ -121,3 +125,74 @@ def test_the_input_model_is_accepted_wherever_answers_are(advisor: triage.Adviso
     assert advisor.assess(answers).audit.facts["complex"] == "yes"
     with pytest.raises(ValueError, match="Extra inputs"):
         model(name="x")
+
+
+ODD_ANSWERS: list[object] = [
+    "yes",
+    "no",
+    "unknown",
+    "YES",
+    "Yes",
+    " yes",
+    "yes ",
+    "yes\n",
+    "\tno",
+    "NO",
+    "Unknown",
+    "UNKNOWN",
+    "y",
+    "n",
+    "",
+    " ",
+    "ye s",
+    "yes\x00",
+    "\uff59\uff45\uff53",
+    "ÿes",
+    "\u202eyes",
+    True,
+    False,
+    None,
+    0,
+    1,
+    1.0,
+    [],
+    ["yes"],
+    {},
+    {"answer": "yes"},
+    "none",
+    "child_protection_plan",
+    "CHILDS_PLAN",
+]
+
+
+@pytest.mark.parametrize("fact", ["complex", "plan_status"])
+def test_the_library_the_server_and_the_input_schema_agree_on_odd_answers(
+    advisor: triage.Advisor, fact: str
+) -> None:
+    schema = json.loads((ROOT / "schemas" / "input.schema.json").read_text())
+    client = TestClient(create_app(advisor))
+    for value in ODD_ANSWERS:
+        answers = {fact: value}
+        by_schema = jsonschema.Draft202012Validator(schema).is_valid(answers)
+        try:
+            advisor.assess(answers)
+        except triage.InputError as error:
+            by_library = False
+            assert (error.code, error.field) == ("bad_answer", fact), value
+        else:
+            by_library = True
+        response = client.post("/v1/assess", json={"answers": answers})
+        assert response.status_code in (200, 422), value
+        assert by_schema == by_library == (response.status_code == 200), (value, by_schema, by_library)
+
+
+def test_a_word_typed_on_the_command_line_is_read_whatever_its_case_but_json_is_taken_exactly() -> None:
+    typed = run_cli("assess", "--fact", "immediate_danger= Yes", "--json")
+    assert typed.returncode == 0, typed.stderr
+    assert '"immediate_danger": "yes"' in typed.stdout
+    sent = run_cli("assess", "--input", "-", stdin='{"immediate_danger": "Yes"}')
+    assert sent.returncode == 2
+    assert sent.stderr == (
+        "triage: error: stdin: fact 'immediate_danger': 'Yes' is not an answer "
+        "(use yes, no, unknown: lower case, no spaces)\n"
+    )

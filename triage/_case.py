@@ -89,20 +89,21 @@ class InputModel(BaseModel):
 
 
 def answer_word(fact: str, value: Any, allowed: tuple[str, ...]) -> str:
-    """One answer as the pack's word: JSON true/false/null are yes/no/unknown for yes/no facts."""
-    if type(value) is str and value in allowed:  # the common case, first
-        return value
-    if isinstance(value, bool) or value is None:
-        word = _WORDS[value]
-        if word in allowed:
-            return word
-    elif isinstance(value, str):
-        word = value.strip().lower()
-        if word in allowed:
-            return word
-        value = value.strip()
+    """One answer as the pack's word, taken exactly as the published input schema takes it: one of
+    the fact's words as written (no other case, no spaces), JSON null for unknown, and JSON
+    true/false for yes/no where the fact's answers include both."""
+    if isinstance(value, str):
+        if value in allowed:
+            return str(value)
+    elif value is None:
+        if UNKNOWN in allowed:
+            return UNKNOWN
+    elif isinstance(value, bool) and "yes" in allowed and "no" in allowed:
+        return _WORDS[value]
+    near = isinstance(value, str) and value.strip().lower() in allowed
     raise InputError(
-        f"fact '{fact}': {describe(value)} is not an answer (use {', '.join(allowed)})",
+        f"fact '{fact}': {describe(value)} is not an answer (use {', '.join(allowed)}"
+        f"{': lower case, no spaces' if near else ''})",
         code="bad_answer",
         field=fact,
     )
@@ -194,14 +195,17 @@ def parse_json(text: str | bytes, *, source: str = "input", keys: str = "key") -
 
 
 def parse_assignment(text: str, pack: Pack) -> tuple[str, str]:
-    """'ID=ANSWER' (as given on a command line) to a validated (fact, answer)."""
+    """'ID=ANSWER' (as typed on a command line) to a validated (fact, answer). A word typed there
+    is read without regard to case or spaces around it (`complex=Yes`); answers in JSON are
+    taken exactly (see `answer_word`)."""
     fact, sep, value = text.partition("=")
     fact = fact.strip()
     if not sep:
         raise InputError(
             f"{describe_key(fact)} should be ID=ANSWER, e.g. complex=yes", field=fact if is_id(fact) else None
         )
-    one = make_case({fact: value}, pack)
+    word = value.strip().lower()
+    one = make_case({fact: word if word in pack.domains.get(fact, ()) else value}, pack)
     return fact, one[fact]
 
 
