@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from conftest import ROOT, run_cli
 
 import triage
 
@@ -35,6 +37,7 @@ def test_answer_json_has_exactly_the_documented_fields(advisor: triage.Advisor) 
     assert set(data["rcd"]) == {"status", "reasons"}
     assert set(data["answers"][0]) == {"fact", "question", "answer"}
     assert set(data["audit"]) == {
+        "decision_id",
         "pack",
         "pack_title",
         "pack_version",
@@ -193,3 +196,17 @@ def test_results_stand_alone(advisor: triage.Advisor) -> None:
         advisor.case({"complex": "yes"}).items()
     )
     assert found.max_changes == 1 and found.notice == pack.notice
+
+
+def test_the_decision_id_names_the_answers_to_the_pack_not_the_moment(advisor: triage.Advisor) -> None:
+    given = {"complex": "yes", "multiagency": "yes", "immediate_danger": "no"}
+    same = {"immediate_danger": "no", "multiagency": "yes", "complex": "yes", "child_died": "unknown"}
+    first = advisor.assess(given).audit.decision_id
+    assert advisor.assess(same).audit.decision_id == first  # order and explicit unknowns aside
+    assert triage.Advisor().assess(given).audit.decision_id == first  # another Advisor, same pack
+    assert advisor.assess({**given, "complex": "no"}).audit.decision_id != first
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    installed = run_cli("assess", *(f"--fact={fact}={answer}" for fact, answer in given.items()), "--json")
+    assert json.loads(installed.stdout)["audit"]["decision_id"] == first
+    other_pack = triage.Advisor(ROOT / "tests" / "packs" / "toy")
+    assert other_pack.assess({}).audit.decision_id != advisor.assess({}).audit.decision_id

@@ -6,6 +6,7 @@ advice) -> the symbolic outlook (provisional, questions, RCD possible) -> Recomm
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -272,6 +273,7 @@ class Advisor:
                 "audit": made(
                     Audit,
                     {
+                        "decision_id": decision_id(pack.sha256, case),
                         "pack": pack.id,
                         "pack_title": pack.title,
                         "pack_version": pack.version,
@@ -382,6 +384,20 @@ class Advisor:
 
 
 _stamp: tuple[int, str] = (-1, "")
+
+
+def decision_id(pack_sha256: str, case: Case) -> str:
+    """The id of the decision on a case: the sha256 of the pack's sha256, the library version and
+    every fact's answer (in the pack's order), so it is the same wherever and whenever the same
+    answers meet the same pack and library.
+
+    >>> advisor = Advisor()
+    >>> rec = advisor.assess({"complex": "yes"})
+    >>> rec.audit.decision_id == decision_id(advisor.pack.sha256, advisor.case({"complex": "yes"}))
+    True
+    """
+    text = "\n".join(["triage decision 1", pack_sha256, __version__, *(f"{f}={a}" for f, a in case.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _timestamp() -> str:

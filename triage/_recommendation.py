@@ -207,6 +207,11 @@ class Audit(BaseModel):
     """
 
     model_config = FROZEN
+    decision_id: str = Field(
+        description="Names this decision: a sha256 (hex) of the pack's sha256, the library version and"
+        " every fact's answer, so the same answers to the same pack and library always give the same id,"
+        " and any other answers another (it names what was decided from what, not when: see timestamp)."
+    )
     pack: str
     pack_title: str = Field(description="The question the pack answers.")
     pack_version: str
