@@ -207,7 +207,7 @@ def test_the_referral_says_without_delay_and_names_moray_services(advisor: triag
     step = " ".join(rec.routes[0].next_steps[0].split())
     assert "without delay" in step
     assert "Access Team (office hours)" in step and "Out of Hours service" in step
-    assert rec.questions == []  # a settled safety route: act first
+    assert rec.questions == ()  # a settled safety route: act first
 
 
 def test_being_on_the_register_alone_is_not_a_reason_to_notify(advisor: triage.Advisor) -> None:

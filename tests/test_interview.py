@@ -85,7 +85,7 @@ def test_the_interview_follows_the_three_lists_exactly(
     rec = interview.recommendation()
     if "unknown" not in interview.answers.values() and rec.primary_route not in oracle.SAFETY_ROUTES:
         assert rec.rcd.status != "possible"  # whether an RCD is recommended is settled
-        assert rec.questions == []
+        assert rec.questions == ()
     if rec.primary_route == "decision_forum" and "unknown" not in interview.answers.values():
         assert "plan_status" in interview.answers
 

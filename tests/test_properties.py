@@ -104,3 +104,33 @@ def test_facts_left_out_are_unknown(advisor: triage.Advisor, answers: dict[str, 
     for fact, answer in rec.audit.facts.items():
         given_answer = answers.get(fact, "unknown")
         assert answer == words.get(given_answer, given_answer)  # type: ignore[call-overload]
+
+
+def mutable_parts(value: object, where: str = "rec") -> list[str]:
+    """Where an answer model holds something that could be changed in place (a list, a set, a
+    plain dict), searched all the way down."""
+    from pydantic import BaseModel
+
+    from triage._recommendation import FrozenDict
+
+    if isinstance(value, BaseModel):
+        return [
+            found
+            for name in type(value).model_fields
+            for found in mutable_parts(getattr(value, name), f"{where}.{name}")
+        ]
+    if isinstance(value, tuple):
+        return [found for i, item in enumerate(value) for found in mutable_parts(item, f"{where}[{i}]")]
+    if isinstance(value, FrozenDict):
+        return [found for key, item in value.items() for found in mutable_parts(item, f"{where}[{key!r}]")]
+    return [where] if isinstance(value, (list, dict, set, bytearray)) else []
+
+
+@settings(max_examples=100, deadline=None)
+@given(cases())
+def test_an_answer_is_immutable_all_the_way_down(advisor: triage.Advisor, case: dict[str, str]) -> None:
+    rec = advisor.assess(case)
+    assert mutable_parts(rec) == []
+    assert mutable_parts(triage.Recommendation.model_validate_json(rec.model_dump_json())) == []
+    with pytest.raises(TypeError):
+        rec.audit.facts["complex"] = "maybe"

@@ -67,7 +67,7 @@ def test_a_settled_safety_route_asks_nothing_else(advisor: triage.Advisor) -> No
         {"immediate_danger": "no", "unreported_harm_concern": "yes", "decision_sought": "yes"}
     )
     assert rec.primary_route == "child_protection_referral"
-    assert rec.questions == []
+    assert rec.questions == ()
     rec = advisor.assess({"immediate_danger": "unknown", "unreported_harm_concern": "yes"})
     assert [(q.fact, q.changes) for q in rec.questions] == [("immediate_danger", "primary_route")]
 

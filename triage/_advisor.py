@@ -28,6 +28,7 @@ from triage._recommendation import (
     FiredRule,
     FirstStep,
     FocusStatus,
+    FrozenDict,
     GivenAnswer,
     OpenQuestion,
     RcdStatus,
@@ -112,7 +113,7 @@ class Advisor:
         }
         self.route_rules = RouteRules(self.pack)
         # Per route: the fields of its RouteAdvice that never change, its next steps and contacts
-        # (each answer gets lists of its own: a shared list could be changed through one answer).
+        # (tuples: every answer shares them, and none can change them).
         self._route_parts = {
             route.id: (
                 {"id": route.id, "title": route.title, "safety": route.safety, "guidance": route.guidance},
@@ -204,10 +205,10 @@ class Advisor:
         """Validate answers into a full case (raises InputError)."""
         return make_case(answers, self.pack)
 
-    def given_answers(self, case: Case) -> list[GivenAnswer]:
+    def given_answers(self, case: Case) -> tuple[GivenAnswer, ...]:
         """Every fact of the pack in its order, with its question and the case's answer."""
         given = self._given
-        return [given[fact, answer] for fact, answer in case.items()]
+        return tuple(given[fact, answer] for fact, answer in case.items())
 
     def assess(self, answers: Answers | InputModel) -> Recommendation:
         """The advice for one case: answers maps fact ids to 'yes' / 'no' / 'unknown'.
@@ -249,25 +250,25 @@ class Advisor:
             {
                 "primary_route": primary,
                 "first_steps": self._first_steps(primary, effects),
-                "routes": [
+                "routes": tuple(
                     made(
                         RouteAdvice,
                         {
                             **route_parts[route_id][0],
-                            "next_steps": list(route_parts[route_id][1]),
-                            "contacts": list(route_parts[route_id][2]),
-                            "rules": [rule.id for rule in rules],
+                            "next_steps": route_parts[route_id][1],
+                            "contacts": route_parts[route_id][2],
+                            "rules": tuple(rule.id for rule in rules),
                         },
                     )
                     for route_id, rules in effects.routes.items()
-                ],
-                "ruled_out": [self._ruled_out[rule.id] for rule in effects.ruled_out],
+                ),
+                "ruled_out": tuple(self._ruled_out[rule.id] for rule in effects.ruled_out),
                 "focus": focus,
                 "rcd": made(RcdStatus, {"status": focus.status, "reasons": focus.reasons}),
                 "provisional": outlook.primaries != {primary},
-                "questions": [self._questions[question] for question in outlook.questions],
-                "fired_rules": [self._fired(rule.id, case) for rule in effects.applied],
-                "advice": [self._advice[rule.id] for rule in effects.advice],
+                "questions": tuple(self._questions[question] for question in outlook.questions),
+                "fired_rules": tuple(self._fired(rule.id, case) for rule in effects.applied),
+                "advice": tuple(self._advice[rule.id] for rule in effects.advice),
                 "answers": self.given_answers(case),
                 "notice": pack.notice,
                 "audit": made(
@@ -280,14 +281,14 @@ class Advisor:
                         "pack_sha256": pack.sha256,
                         "engine": self.engine,
                         "library_version": __version__,
-                        "facts": dict(case),
+                        "facts": FrozenDict(case),
                         "timestamp": _timestamp(),
                     },
                 ),
             },
         )
 
-    def _first_steps(self, primary: str, effects: Resolution) -> list[FirstStep]:
+    def _first_steps(self, primary: str, effects: Resolution) -> tuple[FirstStep, ...]:
         """The first-step notes that apply to the primary route (or to any route), in pack order,
         then the route's own steps. Safety comes first: under a safety route, its own notes and
         steps ("call 999 now") come before the notes that apply to any route."""
@@ -295,15 +296,15 @@ class Advisor:
             rule for rule in effects.advice if rule.first_step and rule.requires_route in (None, primary)
         ]
         note = self._first_notes
-        steps = list(self._route_steps[primary])
+        steps = self._route_steps[primary]
         if not self.pack.route[primary].safety:
-            return [note[rule.id] for rule in notes] + steps
-        own = [note[rule.id] for rule in notes if rule.requires_route == primary]
-        return own + steps + [note[rule.id] for rule in notes if rule.requires_route is None]
+            return (*(note[rule.id] for rule in notes), *steps)
+        own = (note[rule.id] for rule in notes if rule.requires_route == primary)
+        return (*own, *steps, *(note[rule.id] for rule in notes if rule.requires_route is None))
 
     def _fired(self, rule: str, case: Case) -> FiredRule:
         effect, route, source, reason, shown = self._fired_parts[rule]
-        facts = {fact: case[fact] for fact in shown}
+        facts = FrozenDict({fact: case[fact] for fact in shown})
         return made(
             FiredRule,
             {
@@ -363,14 +364,15 @@ class Advisor:
             if effects.primary != focus:
                 reasons.append(f"{pack.route[effects.primary].title} comes first.")
             return made(
-                FocusStatus, {"route": focus, "title": title, "status": "recommended", "reasons": reasons}
+                FocusStatus,
+                {"route": focus, "title": title, "status": "recommended", "reasons": tuple(reasons)},
             )
         reasons = [rule.reason for rule in effects.ruled_out if rule.route == focus]
         possible, facts = self.analysis.could_apply(focus, case)
         if possible:
             reasons.append(f"{title} could fit, depending on answers not yet known: {questions(pack, facts)}")
             return made(
-                FocusStatus, {"route": focus, "title": title, "status": "possible", "reasons": reasons}
+                FocusStatus, {"route": focus, "title": title, "status": "possible", "reasons": tuple(reasons)}
             )
         if not reasons:
             reasons.extend(
@@ -379,7 +381,8 @@ class Advisor:
                 if rule.effect == "recommend" and rule.route == focus
             )
         return made(
-            FocusStatus, {"route": focus, "title": title, "status": "not_recommended", "reasons": reasons}
+            FocusStatus,
+            {"route": focus, "title": title, "status": "not_recommended", "reasons": tuple(reasons)},
         )
 
 

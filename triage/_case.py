@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
 from triage._errors import InputError, describe, describe_key, did_you_mean, is_id
 from triage._pack import UNKNOWN, Pack
-from triage._recommendation import without_examples
+from triage._recommendation import FrozenDict, without_examples
 
 Answer: TypeAlias = str | bool | None
 """One answer: the pack's word ('yes', 'no', 'unknown', ...); JSON true/false/null mean yes/no/unknown."""
@@ -23,7 +23,7 @@ _WORDS = {True: "yes", False: "no", None: UNKNOWN}
 _MAKE = object()  # only make_case holds it: a Case is always a validated one
 
 
-class Case(dict[str, str]):
+class Case(FrozenDict):
     """A validated case: fact id -> answer for every fact of one pack (unknown explicit, never
     missing), each answer one the fact allows. Only `make_case` (or `Advisor.case`) builds one,
     and it cannot be changed afterwards; `pack_sha256` names the pack it was validated against.
@@ -39,18 +39,13 @@ class Case(dict[str, str]):
     """
 
     __slots__ = ("pack_sha256",)
+    refusal = "a Case cannot be changed: validate new answers with make_case"
 
     def __init__(self, answers: Mapping[str, str], *, pack_sha256: str, token: object = None) -> None:
         if token is not _MAKE:
             raise TypeError("a Case is built by make_case(answers, pack), which validates it")
         super().__init__(answers)
         self.pack_sha256 = pack_sha256
-
-    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError("a Case cannot be changed: validate new answers with make_case")
-
-    __setitem__ = __delitem__ = __ior__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse
 
     def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle rebuild it as validated, unchanged
         return _rebuild, (dict(self), self.pack_sha256)

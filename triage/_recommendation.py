@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def without_examples(schema: dict[str, Any]) -> None:
@@ -18,6 +18,36 @@ def without_examples(schema: dict[str, Any]) -> None:
 # defer_build: the library builds these answers itself (see _advisor) and the command line writes
 # them with `plain_data`, so pydantic's validators and its plugin lookup stay off the start path.
 FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True, json_schema_extra=without_examples)
+
+
+class FrozenDict(dict[str, str]):
+    """A dict that cannot be changed once made: the answer models are immutable all the way down
+    (their lists are tuples, their dicts these).
+
+    >>> facts = FrozenDict({"complex": "yes"})
+    >>> facts["complex"], facts == {"complex": "yes"}
+    ('yes', True)
+    >>> facts["complex"] = "no"
+    Traceback (most recent call last):
+    ...
+    TypeError: an answer cannot be changed: make a new one
+    """
+
+    __slots__ = ()
+    refusal = "an answer cannot be changed: make a new one"
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(self.refusal)
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return FrozenDict, (dict(self),)
+
+
+Facts = Annotated[dict[str, str], AfterValidator(FrozenDict)]
+"""Fact id -> answer in an answer model: a FrozenDict (also when the model is validated)."""
 
 Effect = Literal["recommend", "rule_out", "advice"]
 RcdStatusValue = Literal["recommended", "possible", "not_recommended"]
@@ -48,7 +78,7 @@ class RouteAdvice(BaseModel):
     >>> import triage
     >>> route = triage.assess({"immediate_danger": "yes"}).routes[0]
     >>> route.id, route.rules
-    ('emergency_response', ['er_immediate_danger'])
+    ('emergency_response', ('er_immediate_danger',))
     """
 
     model_config = FROZEN
@@ -56,9 +86,11 @@ class RouteAdvice(BaseModel):
     title: str
     safety: bool = Field(description="A safety route: act on it now, before anything else.")
     guidance: str = Field(description="What the route is for and when it fits, in plain words.")
-    next_steps: list[str]
-    contacts: list[Contact]
-    rules: list[str] = Field(description="Ids of the rules that recommend it (empty for the default route).")
+    next_steps: tuple[str, ...]
+    contacts: tuple[Contact, ...]
+    rules: tuple[str, ...] = Field(
+        description="Ids of the rules that recommend it (empty for the default route)."
+    )
 
 
 class RuledOut(BaseModel):
@@ -89,7 +121,7 @@ class RcdStatus(BaseModel):
 
     model_config = FROZEN
     status: RcdStatusValue
-    reasons: list[str]
+    reasons: tuple[str, ...]
 
 
 class FocusStatus(BaseModel):
@@ -107,7 +139,7 @@ class FocusStatus(BaseModel):
     route: str = Field(description="The pack's focus route (the route the pack is about).")
     title: str
     status: RcdStatusValue
-    reasons: list[str]
+    reasons: tuple[str, ...]
 
 
 class GivenAnswer(BaseModel):
@@ -156,7 +188,7 @@ class FiredRule(BaseModel):
     id: str
     effect: Effect
     route: str | None
-    facts: dict[str, str]
+    facts: Facts
     source: str
     reason: str = Field(description="Why the rule says what it says, in plain words.")
 
@@ -218,7 +250,7 @@ class Audit(BaseModel):
     pack_sha256: str
     engine: str
     library_version: str
-    facts: dict[str, str]
+    facts: Facts
     timestamp: str
 
 
@@ -238,12 +270,12 @@ class Recommendation(BaseModel):
 
     model_config = FROZEN
     primary_route: str = Field(description="The most urgent recommended route (always one).")
-    first_steps: list[FirstStep] = Field(
+    first_steps: tuple[FirstStep, ...] = Field(
         description="What to do first, in order: the notes that change the first action for this case"
         " (safety ones first), then the primary route's own next steps."
     )
-    routes: list[RouteAdvice] = Field(description="Every recommended route, most urgent first.")
-    ruled_out: list[RuledOut]
+    routes: tuple[RouteAdvice, ...] = Field(description="Every recommended route, most urgent first.")
+    ruled_out: tuple[RuledOut, ...]
     focus: FocusStatus = Field(description="Whether the pack's focus route fits, and why.")
     rcd: RcdStatus = Field(
         description="The same as `focus` without the route: an alias kept for compatibility (the Moray "
@@ -252,13 +284,13 @@ class Recommendation(BaseModel):
     provisional: bool = Field(
         description="True when some answers to the unknown facts would give another primary route."
     )
-    questions: list[OpenQuestion] = Field(
+    questions: tuple[OpenQuestion, ...] = Field(
         description="Open questions in the order to ask them: those that could change the primary route"
         " (safety first), then whether the focus route applies, then the primary route's own advice."
     )
-    fired_rules: list[FiredRule]
-    advice: list[Advice]
-    answers: list[GivenAnswer] = Field(
+    fired_rules: tuple[FiredRule, ...]
+    advice: tuple[Advice, ...]
+    answers: tuple[GivenAnswer, ...] = Field(
         description="Every fact of the pack in its order, with its question and answer (unknown included)."
     )
     notice: str
