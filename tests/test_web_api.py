@@ -109,14 +109,15 @@ def test_facts_routes_version_health(client: TestClient, advisor: triage.Advisor
 @pytest.mark.parametrize(
     ("body", "status", "code", "field"),
     [
-        (b"{not json", 400, "bad_request", None),
-        (b"[1, 2]", 400, "bad_request", None),
-        (b'{"answers": {}, "answers": {}}', 400, "bad_request", "answers"),
-        (b'{"answers": {"complx": "yes"}}', 422, "invalid_input", "complx"),
-        (b'{"answers": {"complex": "maybe"}}', 422, "invalid_input", "complex"),
-        (b'{"answers": {"complex": 1}}', 422, "invalid_input", "complex"),
-        (b'{"answers": []}', 422, "invalid_input", "answers"),
-        (b'{"answrs": {}}', 422, "invalid_input", "answrs"),
+        (b"{not json", 400, "bad_input", None),
+        (b"[1, 2]", 400, "bad_input", None),
+        (b'{"answers": {}, "answers": {}}', 422, "given_twice", "answers"),
+        (b'{"answers": {"complx": "yes"}}', 422, "unknown_fact", "complx"),
+        (b'{"answers": {"complex": "maybe"}}', 422, "bad_answer", "complex"),
+        (b'{"answers": {"complex": 1}}', 422, "bad_answer", "complex"),
+        (b'{"answers": {"complex": "YES"}}', 422, "bad_answer", "complex"),
+        (b'{"answers": []}', 422, "bad_field", "answers"),
+        (b'{"answrs": {}}', 422, "bad_field", "answrs"),
     ],
 )
 def test_bad_bodies_are_json_errors(
@@ -126,7 +127,13 @@ def test_bad_bodies_are_json_errors(
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
-        "error": {"code": code, "message": response.json()["error"]["message"], "field": field}
+        "error": {
+            "code": code,
+            "message": response.json()["error"]["message"],
+            "field": field,
+            "file": None,
+            "line": None,
+        }
     }
     assert "Traceback" not in response.text
 

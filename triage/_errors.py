@@ -211,7 +211,11 @@ def http_code(status: int) -> str:
 
 
 def error_payload(
-    error: TriageError | None = None, *, code: str | None = None, message: str | None = None
+    error: TriageError | None = None,
+    *,
+    code: str | None = None,
+    message: str | None = None,
+    field: str | None = None,
 ) -> dict[str, dict[str, str | int | None]]:
     """An error as every program reads it (the command line's JSON errors, HTTP bodies, batch
     lines): {"error": {"code", "message", "field", "file", "line"}}, with null where a part
@@ -228,7 +232,7 @@ def error_payload(
     detail: dict[str, str | int | None] = {
         "code": code or (error.code if error is not None else "internal_error"),
         "message": message if message is not None else str(error),
-        "field": None,
+        "field": field,
         "file": None,
         "line": None,
     }

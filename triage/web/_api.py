@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from triage._advisor import DEFAULT_CHANGES, MAX_CHANGES, Advisor
-from triage._errors import is_id
+from triage._errors import ERRORS, is_id
 from triage._interview import Interview
 from triage._reasoning_results import Alternatives, Question, WhatIf, WhyNot
 from triage._recommendation import Recommendation
@@ -101,11 +101,15 @@ class ErrorDetail(BaseModel):
     """What went wrong, in one line, and the field it is about (a fact id, a route id, or null)."""
 
     code: str = Field(
-        description="bad_request, cross_site, not_found, method_not_allowed, too_large, not_json, "
-        "invalid_input, ..."
+        description="One of the error codes (docs/integration.md, 'The error codes').",
+        json_schema_extra={
+            "enum": [error.code for error in ERRORS.values() if error.http_status is not None]
+        },
     )
     message: str
     field: str | None
+    file: None = Field(None, description="Always null over HTTP.")
+    line: int | None = Field(None, description="The line of the body at fault, when it is malformed JSON.")
 
 
 class Error(BaseModel):

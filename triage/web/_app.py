@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage._advisor import Advisor
-from triage._errors import InputError, TriageError
+from triage._errors import TriageError, error_payload, http_code, http_status
 from triage._pack import Pack
 from triage._version import __version__
 from triage.web._api import DOCUMENTED, api_router
@@ -49,18 +49,6 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
-
-ERROR_CODES = {
-    400: "bad_request",
-    403: "cross_site",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "not_json",
-    422: "invalid_input",
-    500: "internal_error",
-}
-
 
 API_PATHS = ("/healthz", "/readyz", "/openapi.json")
 """The paths outside /v1/ whose errors are JSON."""
@@ -124,9 +112,13 @@ class SafeByDefault:
             ACCESS_LOG.info("%s %s %d %.1fms", scope["method"], escaped(sent_path(scope)), status, elapsed)
 
 
-def error_body(status: int, message: str, field: str | None = None) -> dict[str, Any]:
-    """The API's error: {"error": {"code", "message", "field"}}."""
-    return {"error": {"code": ERROR_CODES.get(status, "error"), "message": message, "field": field}}
+def error_body(
+    status: int, message: str, field: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """The API's error, shaped as every error of triage: {"error": {"code", "message", "field",
+    "file", "line"}}, its code from the one table (triage/_errors.py; by default the status's own).
+    `file` stays null: the server's files are not the client's business."""
+    return error_payload(code=code or http_code(status), message=message, field=field)
 
 
 def create_app(
@@ -190,9 +182,10 @@ def create_app(
         message: str,
         field: str | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> Response:
         if is_api(request):
-            return JSONResponse(error_body(status, message, field), status_code=status, headers=headers)
+            return JSONResponse(error_body(status, message, field, code), status_code=status, headers=headers)
         response = render_error(request, status, message)
         response.headers.update(headers or {})
         return response
@@ -200,12 +193,11 @@ def create_app(
     @app.exception_handler(TriageError)
     async def triage_error(request: Request, exc: TriageError) -> Response:
         # Library messages name fact and route ids and lengths only, never free text (house rule).
-        status = 422 if isinstance(exc, InputError) else 500
-        return error(request, status, str(exc), getattr(exc, "field", None))
+        return error(request, http_status(exc.code), str(exc), exc.field, code=exc.code)
 
     @app.exception_handler(RequestError)
     async def refused(request: Request, exc: RequestError) -> Response:
-        return error(request, exc.status, str(exc), exc.field)
+        return error(request, exc.status, str(exc), exc.field, code=exc.code)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

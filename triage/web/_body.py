@@ -10,16 +10,20 @@ from fastapi import Request
 from starlette.requests import ClientDisconnect
 
 from triage._case import parse_json
-from triage._errors import InputError, is_id
+from triage._errors import InputError, http_code, http_status, is_id
 
 
 class RequestError(Exception):
-    """A request refused before the library sees it: its HTTP status and a one-line message."""
+    """A request refused before the library sees it: its HTTP status, a one-line message, and its
+    code in the one table of error codes (by default the status's own: triage/_errors.py)."""
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, field: str | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.field = field
+        self.code = code or http_code(status)
 
 
 def same_origin(request: Request) -> bool:
@@ -84,8 +88,8 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise RequestError(415, "the body must be JSON (Content-Type: application/json)")
     try:
         data = parse_json(await read_body(request), source="request body")
-    except InputError as error:
-        raise RequestError(400, str(error), error.field) from None
+    except InputError as error:  # malformed (bad_input, 400), or a key given twice (given_twice, 422)
+        raise RequestError(http_status(error.code), str(error), error.field, code=error.code) from None
     if not isinstance(data, dict):
         raise RequestError(400, f"request body: a JSON object is needed, not {type(data).__name__}")
     return data
@@ -103,6 +107,8 @@ async def read_form(request: Request, repeatable: Collection[str] = ()) -> list[
     for name, _ in fields:
         if name in seen and name not in repeatable:
             shown = f"field '{name}'" if is_id(name) else "a field"
-            raise RequestError(422, f"{shown} given more than once", name if is_id(name) else None)
+            raise RequestError(
+                422, f"{shown} given more than once", name if is_id(name) else None, code="given_twice"
+            )
         seen.add(name)
     return fields
