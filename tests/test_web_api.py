@@ -429,6 +429,32 @@ def test_under_a_root_path_every_link_stays_inside_it(advisor: triage.Advisor, m
     assert (back.status_code, back.headers["location"]) == (303, "/triage/")
 
 
+def test_openapi_names_each_operation_and_types_the_answers_with_the_packs_facts(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    ids = {
+        path: [operation["operationId"] for operation in item.values()]
+        for path, item in document["paths"].items()
+    }
+    assert ids["/v1/assess"] == ["assess"] and ids["/v1/what-if"] == ["what_if"]
+    assert ids["/v1/interview/next"] == ["interview_next"] and ids["/healthz"] == ["healthz"]
+    assert all(
+        "_v1_" not in name and not name.endswith(("_post", "_get"))
+        for names in ids.values()
+        for name in names
+    )
+    schemas = document["components"]["schemas"]
+    pack = triage.load_pack(triage.default_pack_path())
+    answers = schemas["Answers"]
+    assert list(answers["properties"]) == [fact.id for fact in pack.facts]
+    assert answers["additionalProperties"] is False
+    for fact in pack.facts:
+        (words,) = [kind for kind in answers["properties"][fact.id]["anyOf"] if "enum" in kind]
+        assert words["enum"] == list(fact.answers)
+    typed = {"$ref": "#/components/schemas/Answers"}
+    assert schemas["AssessRequest"]["properties"]["answers"] == typed
+    assert schemas["WhatIfRequest"]["properties"]["changes"] == typed
+
+
 def test_readyz_is_not_ready_while_the_pack_cannot_answer(
     advisor: triage.Advisor, monkeypatch: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

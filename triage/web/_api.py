@@ -32,16 +32,25 @@ from triage.web._work import (
     why_not_json,
 )
 
+ANSWERS_PLACEHOLDER: dict[str, Any] = {"type": "object", "x-triage": "answers"}
+
+
+def typed_answers(node: Any) -> Any:
+    """The OpenAPI document with every answers placeholder a reference to the pack's `Answers`."""
+    if isinstance(node, dict) and node.get("x-triage") == "answers":
+        return {"$ref": "#/components/schemas/Answers"}
+    if isinstance(node, dict):
+        return {key: typed_answers(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [typed_answers(item) for item in node]
+    return node
+
+
 Answers = Annotated[
     dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": "Fact id -> 'yes', 'no' or 'unknown' (or another answer the fact allows; "
-            "JSON true, false and null are yes, no and unknown). A fact left out is unknown.",
-            "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"}]},
-        }
-    ),
+    # Stands for the pack's own input schema (its fact ids, each with its answers): the app, which
+    # knows its pack, puts that in the OpenAPI document in place of this (see `typed_answers`).
+    WithJsonSchema(ANSWERS_PLACEHOLDER),
 ]
 _BODY = ConfigDict(extra="forbid", strict=True)
 
@@ -135,7 +144,8 @@ class Health(BaseModel):
     status: str
 
 
-api_router = APIRouter()
+# Each operation's id is its function's name (assess, what_if, why_not, ...), for generated clients.
+api_router = APIRouter(generate_unique_id_function=lambda route: route.name)
 Body = TypeVar("Body", bound=BaseModel)
 Route_ = TypeVar("Route_", bound=Callable[[Request], Awaitable[Response]])
 _ERRORS: dict[int | str, dict[str, Any]] = {

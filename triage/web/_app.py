@@ -22,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from triage._advisor import Advisor
 from triage._errors import TriageError, error_payload, http_code, http_status
 from triage._pack import Pack
+from triage._schema import json_schema
 from triage._version import __version__
-from triage.web._api import DOCUMENTED, api_router
+from triage.web._api import DOCUMENTED, api_router, typed_answers
 from triage.web._body import RequestError
 from triage.web._pages import page_router, render_error
 from triage.web._pool import AdvicePool, usable_cores
@@ -235,6 +236,11 @@ def create_app(
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[model.__name__] = schema
+            answers = json_schema("input", shared.pack)  # the served pack's facts and answers
+            for key in ("$schema", "$id", "version"):
+                answers.pop(key)
+            document = typed_answers(document)
+            document["components"]["schemas"]["Answers"] = answers
             # The models keep their docstrings' examples out of their schemas themselves.
             app.openapi_schema = document
         return app.openapi_schema
