@@ -32,7 +32,7 @@ def test_first_steps_are_the_notes_that_change_the_action_then_the_routes_own_st
         assert steps == own + own_steps + [note for note in notes if note not in own]
     else:
         assert steps == notes + own_steps
-    assert [step.text for step in rec.first_steps if step.rule is None] == primary.next_steps
+    assert [step.text for step in rec.first_steps if step.rule is None] == list(primary.next_steps)
     for step in rec.first_steps:
         assert "below" not in step.text  # nothing in them sends the reader elsewhere
         assert step.source
@@ -51,5 +51,5 @@ def test_a_pack_without_first_step_notes_gives_its_routes_own_steps() -> None:
     advisor = triage.Advisor(TOY)
     assert not any(rule.first_step for rule in advisor.pack.rules)
     rec = advisor.assess({"data_exposed": "no", "service_down": "yes", "users_affected": "many"})
-    assert [step.text for step in rec.first_steps] == rec.routes[0].next_steps
+    assert [step.text for step in rec.first_steps] == list(rec.routes[0].next_steps)
     assert {step.rule for step in rec.first_steps} == {None}
