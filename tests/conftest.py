@@ -15,6 +15,8 @@ import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "rules" / "moray" / "scenarios" / "shared-scenarios.json"
+TOY = ROOT / "tests" / "packs" / "toy"
+"""The small pack the mechanism tests run on."""
 
 
 def load_scenarios() -> list[dict[str, Any]]:
@@ -25,6 +27,14 @@ def load_scenarios() -> list[dict[str, Any]]:
 def _pack_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The command lines the tests run cache packs in a folder of the session, not the user's."""
     os.environ["TRIAGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("pack-cache"))
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> Path:
+    """A copy of the toy pack that a test may edit."""
+    folder = tmp_path / "toy"
+    shutil.copytree(TOY, folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

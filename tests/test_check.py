@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, edit, run_cli
+from conftest import TOY, edit, run_cli
 from hypothesis import given, settings
 from small_packs import ANSWERS, FACTS, ROUTES, random_packs
 
@@ -19,15 +18,6 @@ from cli import main
 from triage._conditions import holds
 from triage._pack import Pack
 from triage._routes import Resolution
-
-TOY = ROOT / "tests" / "packs" / "toy"
-
-
-@pytest.fixture
-def toy(tmp_path: Path) -> Path:
-    folder = tmp_path / "toy"
-    shutil.copytree(TOY, folder)
-    return folder
 
 
 def add_rules(folder: Path, text: str) -> None:

@@ -5,27 +5,17 @@ scenario keys that assert notes and the exact routes."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, run_cli
+from conftest import TOY, run_cli
 from hypothesis import given, settings
 from small_packs import random_packs
 
 import triage
 from triage._coverage import Gap, coverage
 from triage._pack import Pack
-
-TOY = ROOT / "tests" / "packs" / "toy"
-
-
-@pytest.fixture
-def toy(tmp_path: Path) -> Path:
-    folder = tmp_path / "toy"
-    shutil.copytree(TOY, folder)
-    return folder
 
 
 def exercised(advisor: triage.Advisor, gap: Gap) -> bool:
