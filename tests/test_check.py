@@ -631,8 +631,9 @@ def test_check_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_check_through_the_console_script() -> None:
     result = run_cli("rules", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("40 rules, 0 errors, 0 warnings")
-    assert result.stdout.startswith("moray-rcd 1.2.0 (")
+    pack = triage.Advisor().pack
+    assert result.stdout.strip().endswith(f"{len(pack.rules)} rules, 0 errors, 0 warnings")
+    assert result.stdout.startswith(f"{pack.id} {pack.version} (")
 
 
 def test_check_json_through_the_console_script_on_a_broken_pack(toy: Path) -> None:

@@ -28,7 +28,7 @@ def test_the_example_scenarios_pass_and_cover_all_of_the_pack() -> None:
 def test_the_sign_off_document_is_current() -> None:
     result = run_cli("rules", "doc", "examples/glenmor", cwd=ROOT)
     assert (GLENMOR / "sign-off.md").read_text() == result.stdout, (
-        "examples/glenmor/sign-off.md is stale: from the repository root, run "
+        "examples/glenmor/sign-off.md is stale: run `python tools/regenerate.py`, or from the root "
         "`triage rules doc examples/glenmor > examples/glenmor/sign-off.md`"
     )
 
@@ -41,7 +41,8 @@ def test_the_diff_from_the_scaffold_is_current(tmp_path: Path) -> None:
     assert (GLENMOR / "diff-from-scaffold.txt").read_text() == result.stdout.replace(
         str(scaffold), "scaffold"
     ), (
-        "examples/glenmor/diff-from-scaffold.txt is stale: from the repository root, run `triage rules "
+        "examples/glenmor/diff-from-scaffold.txt is stale: run `python tools/regenerate.py`, or from the "
+        "repository root `triage rules "
         "new scaffold && triage rules diff scaffold examples/glenmor > "
         "examples/glenmor/diff-from-scaffold.txt; rm -r scaffold`"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import oracle
 import pytest
 from conftest import edit
 
@@ -26,14 +25,6 @@ def refused(folder: Path) -> str:
     message = str(caught.value)
     assert "\n" not in message
     return message
-
-
-def test_default_pack_loads_with_every_documented_id() -> None:
-    pack = triage.load_pack(triage.default_pack_path())
-    assert tuple(route.id for route in pack.routes) == oracle.ROUTES
-    assert tuple(pack.fact) == (*oracle.BINARY_FACTS, "plan_status")
-    assert tuple(f.id for f in pack.facts if f.safety) == oracle.SAFETY_FACTS
-    assert pack.fact["plan_status"].answers == oracle.PLAN_STATUS
 
 
 def test_every_brief_point_is_cited() -> None:

@@ -5,6 +5,7 @@ durable_rules the reference evaluator runs, named as such."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -120,13 +121,18 @@ def test_an_editable_install_runs_the_edited_code_through_both_entry_points(tmp_
 
     cli = checkout / "cli.py"
     cli.write_text(cli.read_text().replace("with reasons and sources.", "with reasons and sources. EDITED."))
+    # Only the install decides what runs (not a PYTHONPATH this test may be run under).
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     for command in ([str(tmp_path / "venv" / "bin" / "triage")], [str(python), "-m", "triage"]):
-        shown = subprocess.run([*command, "--help"], cwd="/", capture_output=True, text=True, timeout=60)
+        shown = subprocess.run(
+            [*command, "--help"], cwd="/", env=env, capture_output=True, text=True, timeout=60
+        )
         assert shown.returncode == 0, shown.stderr
         assert "EDITED." in shown.stdout, f"{command} runs a stale copy of cli.py"
     found = subprocess.run(
         [str(python), "-c", "import importlib.util; print(importlib.util.find_spec('cli'))"],
         cwd="/",
+        env=env,
         capture_output=True,
         text=True,
         check=True,

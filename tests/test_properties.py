@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import random
 
-import oracle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import cases, partial_answers
+from strategies import FACTS, SAFETY_ROUTES, answers_of, cases, partial_answers
 
 import triage
 from triage.engine import ReferenceMatcher
@@ -21,8 +20,8 @@ from triage.engine._durable_rules import DurableMatcher
 def test_a_safety_route_that_applies_is_primary(advisor: triage.Advisor, case: dict[str, str]) -> None:
     rec = advisor.assess(case)
     routes = [route.id for route in rec.routes]
-    if any(route in oracle.SAFETY_ROUTES for route in routes):
-        assert rec.primary_route in oracle.SAFETY_ROUTES
+    if any(route in SAFETY_ROUTES for route in routes):
+        assert rec.primary_route in SAFETY_ROUTES
         assert rec.primary_route == routes[0]
 
 
@@ -53,7 +52,7 @@ JSON = st.recursive(
 
 
 @settings(max_examples=500, deadline=None)
-@given(JSON | partial_answers() | st.dictionaries(st.sampled_from(oracle.BINARY_FACTS), JSON, max_size=4))
+@given(JSON | partial_answers() | st.dictionaries(st.sampled_from(FACTS), JSON, max_size=4))
 def test_any_json_gives_advice_or_an_input_error(advisor: triage.Advisor, value: object) -> None:
     try:
         rec = advisor.assess(value)
@@ -73,11 +72,7 @@ def test_not_provisional_means_sampled_completions_agree(
         return
     for _ in range(20):
         completed = {
-            fact: (
-                rnd.choice(oracle.PLAN_STATUS[:-1]) if fact == "plan_status" else rnd.choice(("yes", "no"))
-            )
-            if answer == "unknown"
-            else answer
+            fact: rnd.choice(answers_of(fact, known=True)) if answer == "unknown" else answer
             for fact, answer in case.items()
         }
         assert advisor.assess(completed).primary_route == rec.primary_route

@@ -3,12 +3,14 @@ documented public face, and `python -m triage`."""
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from conftest import ROOT, run_cli
@@ -120,50 +122,37 @@ def test_readme_python_example_runs(tmp_path: Path) -> None:
     assert result.stdout.startswith("reflective_case_discussion recommended True\n")
 
 
-def doc_sessions(text: str) -> list[tuple[str, list[str]]]:
-    """Each ```text block of a document that shows a `$ triage ...` command: command, output lines."""
-    blocks = re.findall(r"^```text\n\$ (triage .*?)\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
-    return [(command, output.splitlines()) for command, output in blocks]
+def regenerate_tool() -> ModuleType:
+    """tools/regenerate.py, which rewrites the documents' outputs: the check below reads the
+    documents as it does."""
+    spec = importlib.util.spec_from_file_location("regenerate", ROOT / "tools" / "regenerate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def example_case() -> str:
-    """The documents' example `case.json` (defined once, used by examples in several of them)."""
-    found = [
-        match.group(1)
-        for path in DOCS
-        for match in re.finditer(r"\(`case.json`\):\n\n```json\n(.*?)```", path.read_text(), re.DOTALL)
-    ]
-    assert len(found) == 1, "define the example case.json in exactly one document"
-    return found[0]
+TOOL = regenerate_tool()
 
 
 @pytest.mark.parametrize("path", DOCS, ids=lambda path: path.name)
 def test_documents_show_real_output(path: Path, tmp_path: Path) -> None:
     # The documents' examples are what the installed console script prints, so they stay true.
-    (tmp_path / "case.json").write_text(example_case())
-    for command, shown in doc_sessions(path.read_text()):
-        args = command.split()[1:]
-        lines: int | None = None
-        if "|" in args:
-            pipe = args.index("|")
-            assert args[pipe + 1 : pipe + 3] == ["head", "-n"], command
-            lines, args = int(args[pipe + 3]), args[:pipe]
+    (tmp_path / "case.json").write_text(TOOL.example_case())
+    for command, shown in TOOL.doc_sessions(path.read_text()):
+        args, lines = TOOL.session_command(command, shown)
         if shown[-1] == "...":
-            shown, lines = shown[:-1], len(shown) - 1
+            shown = shown[:-1]
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr)
-        real = result.stdout.splitlines()[:lines]
-        python = re.compile(r"Python \d+\.\d+\.\d+")
-        assert [python.sub("Python X", line) for line in real] == [
-            python.sub("Python X", line) for line in shown
-        ], (
-            f"{path.name} shows an old output of `{command}`: paste the real one (run it from a folder "
-            "holding the example case.json)"
+        assert TOOL.comparable(result.stdout.splitlines()[:lines]) == TOOL.comparable(shown), (
+            f"{path.name} shows an old output of `{command}`: run `python tools/regenerate.py` (or paste the "
+            "real one, run from a folder holding the example case.json)"
         )
 
 
 def test_the_real_output_examples_cover_the_readme_and_the_guides() -> None:
-    sessions = {path.name: len(doc_sessions(path.read_text())) for path in DOCS}
+    sessions = {path.name: len(TOOL.doc_sessions(path.read_text())) for path in DOCS}
     assert sessions["README.md"] >= 2
     assert sessions["commands.md"] >= 1
     assert sessions["integration.md"] >= 1

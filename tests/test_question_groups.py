@@ -7,7 +7,6 @@ import shutil
 import statistics
 from pathlib import Path
 
-import oracle
 import pytest
 from conftest import edit
 from hypothesis import given, settings
@@ -35,7 +34,7 @@ def test_every_page_asks_only_open_questions_and_the_interview_ends_settled(
         for fact in facts:
             interview.answer(fact, case[fact])
     assert interview.open_facts() == []
-    assert interview.recommendation().primary_route == oracle.primary(case)
+    assert interview.recommendation().primary_route == advisor.primary_route(case)
 
 
 def test_a_group_page_holds_its_open_questions_in_the_group_order(advisor: triage.Advisor) -> None:

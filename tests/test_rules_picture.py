@@ -75,7 +75,7 @@ def test_any_of_and_all_of_inside_it_are_drawn_as_junctions(pack: triage.Pack) -
 def test_committed_diagram_is_up_to_date(pack: triage.Pack) -> None:
     assert DOC.read_text() == triage.rules_diagram(pack, "markdown") + "\n", (
         f"docs/rules-diagram.md is stale: the pack changed. Regenerate it from the repository root with:\n"
-        f"  {REGENERATE}"
+        f"  {REGENERATE}\n(`python tools/regenerate.py` regenerates every generated file)"
     )
 
 

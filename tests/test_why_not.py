@@ -5,38 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import oracle
 import pytest
 from click.testing import CliRunner
 from conftest import run_cli
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from strategies import cases
 
 import triage
 from cli import main
 
 RCD = "reflective_case_discussion"
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
-
-
-@settings(max_examples=200, deadline=None)
-@given(cases(max_unknown=6), st.sampled_from(oracle.ROUTES))
-def test_why_not_agrees_with_the_table(advisor: triage.Advisor, case: dict[str, str], route: str) -> None:
-    result = advisor.why_not(case, route)
-    routes = oracle.routes(case)
-    assert result.recommended == (route in routes)
-    assert result.primary_route == routes[0]
-    if not result.recommended:
-        some_answers_would = any(route in oracle.routes(c) for c in oracle.completions(case))
-        assert result.could_be_recommended == some_answers_would
-        assert set(result.depends_on) <= {fact for fact, answer in case.items() if answer == "unknown"}
-    for check in result.rules:
-        assert advisor.pack.rule[check.rule].route == route
-        assert check.fired == (check.failed == [])
-        for test in check.failed:
-            assert test.given == case[test.fact]
-            assert test.given not in test.needed
 
 
 def test_a_route_that_is_ruled_out_names_the_rule(advisor: triage.Advisor) -> None:

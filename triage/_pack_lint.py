@@ -84,8 +84,8 @@ class CheckReport(BaseModel):
 
     >>> import triage
     >>> report = triage.check_pack(triage.default_pack_path())
-    >>> report.pack, report.rules, report.ok, report.findings
-    ('moray-rcd 1.2.0', 40, True, [])
+    >>> report.ok, report.findings
+    (True, [])
     """
 
     model_config = FROZEN

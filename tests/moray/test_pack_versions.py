@@ -1,5 +1,5 @@
 """Pack 1.2 changes what some answers say first, never where they lead: against a frozen copy of
-pack 1.1 (tests/packs/moray-1.1), every case keeps its routes, primary route, provisional status
+pack 1.1 (tests/moray/pack-1.1), every case keeps its routes, primary route, provisional status
 and focus status; only new notes differ, and the looked after question's place after a death."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from strategies import cases
 
 import triage
 
-OLD = Path(__file__).parent / "packs" / "moray-1.1"
+OLD = Path(__file__).parent / "pack-1.1"
 NEW_NOTES = {
     "advice_forum_cp_plan_urgency",
     "advice_looked_after_unknown",

@@ -1,0 +1,83 @@
+"""A valid change to the Moray pack fails only Moray's own tests (here, in tests/moray/) and the
+generated files, which `tools/regenerate.py` regenerates: in a copy of the project, the pack gets a
+new question and a new advice note using it, the generated files are regenerated with the one
+documented command, and the mechanism suite (every other test) must then pass on the changed pack."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+NEW_FACT = """\
+  - id: interpreter_needed
+    question: Does anyone taking part need an interpreter?
+"""
+NEW_RULE = """\
+  - id: advice_interpreter
+    effect: advice
+    requires_route: reflective_case_discussion
+    when: {fact: interpreter_needed, is: "yes"}
+    text: Book an interpreter for the discussion.
+    reason: Everyone taking part must be able to follow the discussion.
+    source: {document: brief, section: "B8"}
+"""
+LEFT_OUT = {
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".mypy_cache",
+    ".ruff_cache",
+    "dist",
+}
+
+
+def copy_of_the_project(into: Path) -> Path:
+    project = into / "project"
+    shutil.copytree(ROOT, project, ignore=lambda _folder, names: [n for n in names if n in LEFT_OUT])
+    return project
+
+
+def run(project: Path, *args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter on the copy's own code (its folder first on the import path)."""
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    return subprocess.run(
+        [sys.executable, *args], cwd=project, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.soak
+def test_a_new_question_and_note_fail_no_mechanism_test(tmp_path: Path) -> None:
+    project = copy_of_the_project(tmp_path)
+    pack = project / "rules" / "moray"
+    (pack / "facts.yaml").write_text((pack / "facts.yaml").read_text() + NEW_FACT)
+    (pack / "rules.yaml").write_text((pack / "rules.yaml").read_text() + NEW_RULE)
+    assert len((NEW_FACT + NEW_RULE).splitlines()) <= 10
+
+    # The copy's code and pack are what run, in this process's children and in its console script.
+    where = run(project, "-c", "import cli, triage; print(cli.__file__); print(triage.__file__)", timeout=60)
+    assert where.returncode == 0, where.stderr
+    assert all(Path(line).is_relative_to(project) for line in where.stdout.split()), where.stdout
+    check = run(project, "-m", "triage", "rules", "check", timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "41 rules, 0 errors, 0 warnings" in check.stdout  # valid, and the changed pack is the default
+
+    regenerate = run(project, "tools/regenerate.py", timeout=600)
+    assert regenerate.returncode == 0, regenerate.stderr
+    assert "regenerated schemas/input.schema.json" in regenerate.stdout  # the new question is in it
+
+    suite = run(
+        project,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/moray"),
+        *("tests", "triage"),
+        timeout=1800,
+    )
+    summary = suite.stdout.strip().splitlines()[-30:]
+    assert suite.returncode == 0, "\n".join(summary)
