@@ -44,11 +44,26 @@ def answers_of(pack: Pack, case: dict[str, str]) -> dict[tuple[str, str | None],
     found: dict[tuple[str, str | None], object] = {("primary_route", None): effects.primary}
     for route in (*ROUTES, "rest"):
         found[("route", route)] = route in effects.routes
-    found[("focus", None)] = pack.focus_route in effects.routes
+    found[("focus", None)] = focus_status(pack, case)
     for rule in pack.rules:
         if rule.effect == "advice":
             found[("note", rule.id)] = rule in effects.advice
     return found
+
+
+def focus_status(pack: Pack, case: dict[str, str]) -> str:
+    """The focus route's status as the answer gives it, found by trying every completion of the
+    case's unknown answers."""
+    if pack.focus_route in resolved(pack, case).routes:
+        return "recommended"
+    choices = [
+        [answer for answer in ANSWERS if answer != "unknown"] if case[f] == "unknown" else [case[f]]
+        for f in FACTS
+    ]
+    for answers in itertools.product(*choices):
+        if pack.focus_route in resolved(pack, dict(zip(FACTS, answers, strict=True))).routes:
+            return "possible"
+    return "not_recommended"
 
 
 def in_condition(change: Change, case: dict[str, str]) -> bool:

@@ -237,6 +237,36 @@ class Diagrams:
     def negate(self, a: int) -> int:
         return self.ite(a, self.false, self.true)
 
+    def completable(
+        self, root: int, unknown: Callable[[int], int | None], known: Callable[[int], Sequence[int]]
+    ) -> int:
+        """The Boolean diagram of the cases some completion of which satisfies `root`: where a
+        variable takes its `unknown(var)` value (None: it has none), any of its `known(var)` values
+        may stand in for it. Each variable is completed on its own, so the completions of a node
+        are those of its children (the quantifier distributes over the variables)."""
+        memo: dict[int, int] = {}
+
+        def walk(node: int) -> int:
+            found = memo.get(node)
+            if found is not None:
+                return found
+            var = self._var[node]
+            if var == _TERMINAL:
+                result = node
+            else:
+                kids = [walk(kid) for kid in self._kids[node]]
+                blank = unknown(var)
+                if blank is not None:
+                    some = self.false
+                    for value in known(var):
+                        some = self.disjoin(some, kids[value])
+                    kids[blank] = some
+                result = self.node(var, tuple(kids))
+            memo[node] = result
+            return result
+
+        return walk(root)
+
     def restrict(
         self, root: int, fixed: Callable[[int], int | None], free: Callable[[int], Sequence[int]]
     ) -> Restricted:

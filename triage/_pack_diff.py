@@ -23,7 +23,7 @@ from triage._advisor import Advisor
 from triage._analysis import compile_condition, note_shown
 from triage._decision_diagrams import Diagrams
 from triage._errors import InputError, describe_path
-from triage._pack import Pack, load_pack
+from triage._pack import UNKNOWN, Pack, load_pack
 from triage._recommendation import FROZEN, Recommendation
 from triage._routes import RouteRules
 
@@ -161,13 +161,28 @@ def diff_packs(
 class _Side:
     """One pack's answers as diagrams of the shared store."""
 
-    def __init__(self, pack: Pack, d: Diagrams, rule: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        pack: Pack,
+        d: Diagrams,
+        rule: Mapping[str, int],
+        unknown: Callable[[int], int | None],
+        known: Callable[[int], tuple[int, ...]],
+    ) -> None:
         routes = RouteRules(pack).symbolic(d, rule)
         self.primary = routes.primary(
             lambda holds, route, rest: d.ite(holds, d.terminal(route), rest), d.terminal(pack.default_route)
         )
         self.applies = {route.id: routes.applies(route.id) for route in pack.routes}
-        self.focus = self.applies[pack.focus_route]
+        # The focus route's status, as the answer gives it: recommended where it applies, possible
+        # where some answers to the unknown questions would make it apply, else not recommended.
+        applies = self.applies[pack.focus_route]
+        possible = d.completable(applies, unknown, known)
+        self.focus = d.ite(
+            applies,
+            d.terminal("recommended"),
+            d.ite(possible, d.terminal("possible"), d.terminal("not_recommended")),
+        )
         self.shown = {r.id: note_shown(d, r, rule, self.applies) for r in pack.rules if r.effect == "advice"}
 
 
@@ -198,7 +213,13 @@ class _Space:
             rule_id: compile_condition(self.d, normal, self.position, self.index)
             for rule_id, normal in pack.normal.items()
         }
-        return _Side(pack, self.d, rule)
+        # The answers the pack itself accepts stand in for an unknown one (a fact it lacks is one
+        # its diagrams never test).
+        known = [
+            tuple(i for answer, i in self.index[var].items() if answer != UNKNOWN and answer in accepted)
+            for var, accepted in enumerate(set(_answers_of(pack, fact)) for fact in self.facts)
+        ]
+        return _Side(pack, self.d, rule, lambda var: self.index[var].get(UNKNOWN), known.__getitem__)
 
     def differences(self, old: _Side, new: _Side) -> Iterator[tuple[What, str | None, int]]:
         """Each part of the answers and the diagram of the cases where it differs."""
@@ -210,7 +231,7 @@ class _Space:
         yield "primary_route", None, d.conjoin(self.valid, d.combine(old.primary, new.primary, _unequal))
         for route in dict.fromkeys([*old.applies, *new.applies]):
             yield "route", route, xor(old.applies.get(route, d.false), new.applies.get(route, d.false))
-        yield "focus", None, xor(old.focus, new.focus)
+        yield "focus", None, d.conjoin(self.valid, d.combine(old.focus, new.focus, _unequal))
         for note in dict.fromkeys([*old.shown, *new.shown]):
             yield "note", note, xor(old.shown.get(note, d.false), new.shown.get(note, d.false))
 
