@@ -240,7 +240,7 @@ def rules_option(func: F) -> F:
         "rules_dir",
         type=RULES_DIR,
         default=None,
-        help="Rule pack folder (default: the Moray pack).",
+        help="Rule pack folder (default: the pack installed with triage, which `triage --version` names).",
     )(func)
 
 
