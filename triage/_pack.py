@@ -49,6 +49,10 @@ MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 32
 MAX_FACTS = 200
 MAX_RULES = 400
+PACK_FORMAT = 1
+"""The pack format this triage reads. Every key added to it since is optional, with the default
+that gives the answers packs had before; a change that cannot be made that way raises it, and
+`rules check` then names each line of an older pack to change."""
 MAX_LEAVES_PER_RULE = 64
 MAX_DEPTH = 8
 MAX_ANSWERS = 16
@@ -167,6 +171,13 @@ class PackDocument(BaseModel):
     """The top-level keys of a pack; each pack file holds some of them (schema for editors)."""
 
     model_config = _STRICT
+    format: int | None = Field(
+        None,
+        ge=1,
+        strict=True,
+        description=f"The pack format the files are written in ({PACK_FORMAT}, the only one so far; "
+        "leave it out for that one).",
+    )
     id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
     title: str | None = None
     version: str | None = Field(None, pattern=SEMVER_PATTERN)
@@ -371,6 +382,9 @@ def read_pack(path: str | Path) -> tuple[Pack | None, list[PackError]]:
                 continue
             merged[key] = value
             origin[key] = str(file)
+    newer = _newer_format(merged, origin)
+    if newer is not None:
+        return None, [newer]  # its other keys are read by rules this triage does not know
     if not problems:
         problems = [_missing(key, merged, origin, folder) for key in REQUIRED_KEYS if key not in merged]
     if problems:
@@ -382,6 +396,19 @@ def read_pack(path: str | Path) -> tuple[Pack | None, list[PackError]]:
     pack = Pack(document, path=folder, sha256=digest.hexdigest())
     problems = list(_reference_problems(pack, origin))
     return (None, problems) if problems else (pack, [])
+
+
+def _newer_format(merged: Mapping[str, Any], origin: Mapping[str, str]) -> PackError | None:
+    """A pack written in a format newer than this triage reads: the one problem worth naming."""
+    written = merged.get("format")
+    if isinstance(written, int) and not isinstance(written, bool) and written > PACK_FORMAT:
+        return PackError(
+            f"the pack is written in pack format {written}, and this version of triage reads format "
+            f"{PACK_FORMAT}: install a newer triage to use it",
+            file=origin["format"],
+            field="format",
+        )
+    return None
 
 
 def _missing(key: str, merged: Mapping[str, Any], origin: Mapping[str, str], folder: Path) -> PackError:
@@ -399,6 +426,8 @@ def _words_for(error: ErrorDetails) -> str:
     """A validation error in the words of the pack format: no type names, no patterns."""
     kind, value, context = error["type"], error["input"], error.get("ctx", {})
     loc = error["loc"]
+    if kind == "int_type" and isinstance(value, float):  # format: 1.5 is not "a number" to fix
+        return f"must be a whole number, not {value}"
     if kind in _KIND_WORDS:  # a YAML number where text belongs (version: 0.1): say what is wanted
         return f"{_KIND_WORDS[kind]}, not {describe(value)}"
     if kind == "extra_forbidden":
@@ -407,6 +436,8 @@ def _words_for(error: ErrorDetails) -> str:
         return "missing: add it"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "greater_than_equal":
+        return f"must be {context.get('ge')} or more, not {value}"
     if kind == "too_short":
         least = context.get("min_length", 1)
         return f"must list at least {least} item{'s' * (least != 1)}, not {len(value)}"
