@@ -48,6 +48,10 @@ MAX_CHANGES = 3
 """The most facts `Advisor.alternatives` changes at once (the work grows with the power of this)."""
 DEFAULT_CHANGES = 2
 """How many facts `Advisor.alternatives` changes at once unless told."""
+FIRED_RULES_KEPT = 4096
+"""How many fired rules (a rule with the answers it read) an Advisor keeps made, for sharing: a
+rule reads a few facts, so a pack's rules have a few hundred such combinations in all (the default
+pack's: at most 1,056), and a pack with more keeps the first ones met."""
 
 
 class Advisor:
@@ -89,6 +93,9 @@ class Advisor:
             )
             for rule in self.pack.rules
         }
+        # A fired rule with the answers it read is a frozen model: made once, shared by every
+        # answer with the same answers to those facts (the first FIRED_RULES_KEPT kept).
+        self._fired_made: dict[tuple[str, tuple[str, ...]], FiredRule] = {}
         # Every (fact, answer) an answer can show, built once: the models are frozen, so shared.
         self._given = {
             (fact.id, answer): made(
@@ -207,8 +214,7 @@ class Advisor:
 
     def given_answers(self, case: Case) -> tuple[GivenAnswer, ...]:
         """Every fact of the pack in its order, with its question and the case's answer."""
-        given = self._given
-        return tuple(given[fact, answer] for fact, answer in case.items())
+        return tuple(map(self._given.__getitem__, case.items()))
 
     def assess(self, answers: Answers | InputModel) -> Recommendation:
         """The advice for one case: answers maps fact ids to 'yes' / 'no' / 'unknown'.
@@ -304,18 +310,25 @@ class Advisor:
 
     def _fired(self, rule: str, case: Case) -> FiredRule:
         effect, route, source, reason, shown = self._fired_parts[rule]
-        facts = FrozenDict({fact: case[fact] for fact in shown})
-        return made(
+        answers = tuple(map(case.__getitem__, shown))
+        key = (rule, answers)
+        found = self._fired_made.get(key)
+        if found is not None:
+            return found
+        found = made(
             FiredRule,
             {
                 "id": rule,
                 "effect": effect,
                 "route": route,
-                "facts": facts,
+                "facts": FrozenDict(zip(shown, answers, strict=True)),
                 "source": source,
                 "reason": reason,
             },
         )
+        if len(self._fired_made) < FIRED_RULES_KEPT:
+            self._fired_made[key] = found
+        return found
 
     def what_if(self, answers: Answers | InputModel, changes: Answers) -> WhatIf:
         """The advice before and after changing some answers, and what changed (routes, rules).
@@ -399,7 +412,7 @@ def decision_id(pack_sha256: str, case: Case) -> str:
     >>> rec.audit.decision_id == decision_id(advisor.pack.sha256, advisor.case({"complex": "yes"}))
     True
     """
-    text = "\n".join(["triage decision 1", pack_sha256, __version__, *(f"{f}={a}" for f, a in case.items())])
+    text = "\n".join(["triage decision 1", pack_sha256, __version__, *map("=".join, case.items())])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -110,12 +110,15 @@ def make_case(answers: Answers | InputModel | Any, pack: Pack) -> Case:
 
     A Case validated against this pack is taken as it is; any other mapping is validated.
     """
-    if isinstance(answers, Case) and answers.pack_sha256 == pack.sha256:
-        return answers
-    if isinstance(answers, InputModel):
-        answers = answers.answers()
-    if not isinstance(answers, Mapping):
-        raise InputError(f"the answers must be a JSON object of fact ids to answers, not {describe(answers)}")
+    if type(answers) is not dict:  # a plain dict, the usual input, needs none of these (slow) checks
+        if isinstance(answers, Case) and answers.pack_sha256 == pack.sha256:
+            return answers
+        if isinstance(answers, InputModel):
+            answers = answers.answers()
+        if not isinstance(answers, Mapping):
+            raise InputError(
+                f"the answers must be a JSON object of fact ids to answers, not {describe(answers)}"
+            )
     domains = pack.domains
     case = dict.fromkeys(domains, UNKNOWN)
     for fact, value in answers.items():

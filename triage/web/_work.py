@@ -27,8 +27,8 @@ class NextQuestion(BaseModel):
 
 def json_bytes(model: BaseModel) -> bytes:
     """A model's JSON as the API sends it (the same bytes as a JSONResponse of its dump, made in
-    one step)."""
-    return model.model_dump_json().encode()
+    one step): the serializer's bytes, of which `model_dump_json` is the text."""
+    return type(model).__pydantic_serializer__.to_json(model)
 
 
 def assess_json(advisor: Advisor, answers: dict[str, Any]) -> bytes:
