@@ -3,7 +3,7 @@ other engines (DOMAIN.md's table of the decision semantics, pack 1.1).
 
 Each peer takes a full case (every fact of the pack, unknown answers explicit: the peers get the
 completion and validation that triage does for free) and returns the primary route only. The
-benchmark checks every peer against tests/oracle.py before timing it.
+benchmark checks every peer against tests/moray/oracle.py before timing it.
 
 Peers: a hand-written if-chain (the floor), a plain durable_rules Host API program (`post`, `pri`),
 a zen-engine decision table (hit policy "first"), and rule-engine with one rule per route.

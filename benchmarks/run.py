@@ -34,8 +34,8 @@ import triage
 from triage.engine import ReferenceMatcher
 from triage.engine._durable_rules import DurableMatcher
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import oracle  # the semantics the peers are checked against
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "moray"))
+import oracle  # the semantics the peers are checked against (the Moray pack's, DOMAIN.md's table)
 
 
 def _version(distribution: str) -> str:
@@ -491,14 +491,14 @@ def build_peers() -> tuple[dict[str, Callable[[Any], str]], str]:
 
 
 def check_peers(candidates: dict[str, Callable[[Any], str]], full: list[Any]) -> None:
-    """Every peer gives the semantics' primary route (tests/oracle.py) on the first cases."""
+    """Every peer gives the semantics' primary route (tests/moray/oracle.py) on the first cases."""
     for name, primary in candidates.items():
         for case in full[:PEER_CHECK_CASES]:
             expected, got = oracle.primary(case), primary(case)
             if got != expected:
                 unknown = sorted(fact for fact, answer in case.items() if answer == "unknown")
                 raise SystemExit(
-                    f"peer {name} disagrees with tests/oracle.py: {got} instead of {expected} for "
+                    f"peer {name} disagrees with tests/moray/oracle.py: {got} instead of {expected} for "
                     f"{ {f: a for f, a in case.items() if a != 'unknown'} } (unknown: {unknown})"
                 )
 
