@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from triage._conditions import failed_tests
@@ -32,6 +33,7 @@ def terminal_width() -> int:
     return max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
 
 
+@lru_cache(maxsize=4096)  # the pack's questions and reasons, again and again in every answer
 def one_line(text: str) -> str:
     """The text with its runs of white space (folded YAML, new lines) made single spaces."""
     return " ".join(text.split())
