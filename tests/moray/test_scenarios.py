@@ -49,3 +49,12 @@ def test_scenario_through_the_console_script(scenario: dict[str, Any]) -> None:
     result = run_cli("assess", "--input", "-", "--json", stdin=json.dumps(scenario["facts"]))
     assert result.returncode == 0, result.stderr
     check(json.loads(result.stdout), scenario["expect"])
+
+
+def test_the_packs_own_scenarios_pass_and_cover_all_of_it() -> None:
+    # Every rule fires, every route is primary, every note is shown and every rule-out decides in
+    # some scenario of the pack's own (CI runs the same command).
+    result = run_cli("test", str(triage.default_pack_path() / "scenarios"), "--min-coverage", "100")
+    assert result.returncode == 0, result.stdout
+    coverage, summary = result.stdout.splitlines()
+    assert coverage.endswith("(100%)") and summary.endswith(" passed, 0 failed")
