@@ -159,6 +159,18 @@ def test_no_asset_from_another_site(client: TestClient) -> None:
         assert "url(" not in text
 
 
+def test_every_asset_a_page_links_is_served_and_the_browser_needs_no_favicon_ico(client: TestClient) -> None:
+    html = client.get("/").text
+    assets = re.findall(r'\s(?:src|href)="(static/[^"]*)"', html)
+    assert {"static/style.css", "static/app.js", "static/icon.svg"} <= set(assets)
+    for asset in assets:
+        response = client.get(f"/{asset}")
+        assert response.status_code == 200, asset
+    # The page names its icon, so a browser does not ask for /favicon.ico (a 404 in every log).
+    assert re.search(r'<link rel="icon" href="static/icon.svg" type="image/svg\+xml">', html)
+    assert client.get("/static/icon.svg").headers["content-type"].startswith("image/svg+xml")
+
+
 def test_back_asks_the_last_question_again_with_its_answer_selected(client: TestClient) -> None:
     given = [("answered", "immediate_danger=no"), ("answered", "unreported_harm_concern=unknown")]
     html = post_form(client, "/question", [*given, ("back", "1")]).text
