@@ -70,8 +70,10 @@ def test_one_answer_per_line_in_order_with_bad_lines_in_place(
             expected = advisor.assess(json.loads(line)).model_dump(mode="json")
             assert without_timestamp(answer) == without_timestamp(expected)
         else:
-            assert set(answer) == {"line", "error", "code", "field"} and answer["line"] == number
-            assert answer["error"] and "\n" not in answer["error"]
+            assert set(answer) == {"line", "error"} and answer["line"] == number
+            assert list(answer["error"]) == ["code", "message", "field", "file", "line"]
+            assert answer["error"]["line"] == number
+            assert answer["error"]["message"] and "\n" not in answer["error"]["message"]
 
 
 def test_a_blank_line_is_an_error_in_its_place(advisor: triage.Advisor) -> None:
@@ -79,9 +81,13 @@ def test_a_blank_line_is_an_error_in_its_place(advisor: triage.Advisor) -> None:
     assert summary == triage.BatchSummary(lines=3, bad=1)
     assert answers[1] == {
         "line": 2,
-        "error": "blank line (use {} for a case with every answer unknown)",
-        "code": "bad_input",
-        "field": None,
+        "error": {
+            "code": "bad_input",
+            "message": "blank line (use {} for a case with every answer unknown)",
+            "field": None,
+            "file": None,
+            "line": 2,
+        },
     }
     assert answers[2]["primary_route"] == "emergency_response"
 
@@ -91,9 +97,13 @@ def test_an_error_names_the_field(advisor: triage.Advisor) -> None:
     assert answers == [
         {
             "line": 1,
-            "error": "unknown fact 'complx' (did you mean 'complex'?)",
-            "code": "unknown_fact",
-            "field": "complx",
+            "error": {
+                "code": "unknown_fact",
+                "message": "unknown fact 'complx' (did you mean 'complex'?)",
+                "field": "complx",
+                "file": None,
+                "line": 1,
+            },
         }
     ]
 
@@ -123,7 +133,7 @@ def test_a_line_over_the_limit_is_refused_in_place_without_reading_it_whole(
     answers = [json.loads(line) for line in out.getvalue().splitlines()]
     assert summary == triage.BatchSummary(lines=4, bad=2)
     assert [answers[1]["line"], answers[3]["line"]] == [2, 4]
-    assert "longer than" in answers[1]["error"] and "longer than" in answers[3]["error"]
+    assert "longer than" in answers[1]["error"]["message"] and "longer than" in answers[3]["error"]["message"]
     assert answers[2]["primary_route"] == answers[0]["primary_route"]
     assert source.largest <= 101
 
@@ -133,9 +143,13 @@ def test_the_real_limit_is_the_input_size_limit(advisor: triage.Advisor) -> None
     _, answers = run(line + b"{}\n", advisor)
     assert answers[0] == {
         "line": 1,
-        "error": "the line is longer than 1024 KiB",
-        "code": "bad_input",
-        "field": None,
+        "error": {
+            "code": "bad_input",
+            "message": "the line is longer than 1024 KiB",
+            "field": None,
+            "file": None,
+            "line": 1,
+        },
     }
     assert answers[1]["primary_route"] == "child_protection_referral"
 
@@ -280,7 +294,7 @@ def test_batch_through_the_console_script(tmp_path: Path) -> None:
     assert result.stdout == "" and result.stderr == "triage: 1 of 2 lines could not be assessed\n"
     first, second = (json.loads(line) for line in out.read_text().splitlines())
     assert first["rcd"]["status"] == "recommended"
-    assert second["line"] == 2 and "malformed JSON" in second["error"]
+    assert second["line"] == 2 and "malformed JSON" in second["error"]["message"]
 
 
 def test_a_progress_bar_shows_on_stderr_only_when_it_is_a_terminal(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_a_bad_line_answered_by_a_worker_is_an_error_in_its_place(small_chunks: 
     for number, (given, written) in enumerate(zip(data.splitlines(), lines, strict=True), start=1):
         answer = json.loads(written)
         if given in BAD_LINES:
-            assert answer["line"] == number and answer["error"]
+            assert answer["line"] == number and answer["error"]["message"]
         else:
             assert "primary_route" in answer
             assert answer.get("id") == json.loads(given).get("id")
@@ -138,8 +138,8 @@ def test_an_id_is_written_first_in_its_answer_and_is_no_fact(advisor: triage.Adv
     assert summary == triage.BatchSummary(lines=4, bad=2)
     assert next(iter(first)) == "id" and first["id"] == "case-a"
     assert first["answers"] == advisor.assess({"complex": "yes"}).model_dump(mode="json")["answers"]
-    assert list(second)[:2] == ["id", "line"] and second["id"] == 12 and second["field"] == "complx"
-    assert third["field"] == "id" and "id" not in third  # a bad id is not written back
+    assert list(second)[:2] == ["id", "line"] and second["id"] == 12 and second["error"]["field"] == "complx"
+    assert third["error"]["field"] == "id" and "id" not in third  # a bad id is not written back
     assert "id" not in fourth
 
 
@@ -149,7 +149,7 @@ def test_chosen_fields_alone_are_written(advisor: triage.Advisor) -> None:
     triage.run_batch(io.BytesIO(data), out, advisor=advisor, fields=["provisional", "primary_route"])
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
     assert first == {"id": "x", "primary_route": "emergency_response", "provisional": False}
-    assert second["line"] == 2 and second["code"] == "unknown_fact"
+    assert second["line"] == 2 and second["error"]["code"] == "unknown_fact"
 
 
 @pytest.mark.parametrize(

@@ -218,7 +218,7 @@ def test_batch_error_objects_carry_code_and_field(tmp_path: Path) -> None:
     source.write_text('{"complex": "maybe"}\n{"complx": "yes"}\n{\n\n')
     result = CliRunner().invoke(main, ["batch", str(source)])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(line["code"], line["field"]) for line in lines] == [
+    assert [(line["error"]["code"], line["error"]["field"]) for line in lines] == [
         ("bad_answer", "complex"),
         ("unknown_fact", "complx"),
         ("bad_input", None),

@@ -73,9 +73,13 @@ def test_batch_answers_a_line_with_a_fact_given_twice_with_an_error(tmp_path: Pa
     assert first["primary_route"] == "child_protection_referral"
     assert second == {
         "line": 2,
-        "error": "the line: fact 'immediate_danger' is given twice",
-        "code": "given_twice",
-        "field": "immediate_danger",
+        "error": {
+            "code": "given_twice",
+            "message": "the line: fact 'immediate_danger' is given twice",
+            "field": "immediate_danger",
+            "file": None,
+            "line": 2,
+        },
     }
 
 

@@ -52,7 +52,8 @@ def test_the_library_the_command_line_http_and_batch_give_one_code_and_field(
     out = io.StringIO()
     triage.run_batch(io.BytesIO(text.encode() + b"\n"), out, advisor=advisor)
     line = json.loads(out.getvalue())
-    assert (line["code"], line["field"]) == (code, field)
+    assert list(line) == ["line", "error"] and list(line["error"]) == list(library)  # one shape
+    assert (line["error"]["code"], line["error"]["field"], line["error"]["line"]) == (code, field, 1)
     if text.startswith("{"):  # the answers of a request's body
         response = TestClient(create_app(advisor)).post(
             "/v1/assess", content=f'{{"answers": {text}}}', headers={"content-type": "application/json"}

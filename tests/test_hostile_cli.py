@@ -327,4 +327,13 @@ def test_batch_and_assess_accept_and_refuse_the_same_encodings(
             f"{source}: not UTF-8 text",
             str(source),
         )
-        assert first == {"line": 1, "error": "the line: not UTF-8 text", "code": "bad_input", "field": None}
+        assert first == {
+            "line": 1,
+            "error": {
+                "code": "bad_input",
+                "message": "the line: not UTF-8 text",
+                "field": None,
+                "file": None,
+                "line": 1,
+            },
+        }

@@ -62,7 +62,7 @@ def test_batch_output_file_does_not_echo(tmp_path: Path) -> None:
     assert summary.bad == 2
     written = out.read_text()
     assert_not_echoed(written)
-    assert [json.loads(line)["error"] for line in written.splitlines()] == [
+    assert [json.loads(line)["error"]["message"] for line in written.splitlines()] == [
         "fact 'complex': a text of 20 characters is not an answer (use yes, no, unknown)",
         "unknown fact (a key of 20 characters)",
     ]

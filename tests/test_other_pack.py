@@ -74,9 +74,13 @@ def test_check_test_and_batch_on_the_toy_pack(tmp_path: Path) -> None:
     assert first["primary_route"] == "self_help"
     assert second == {
         "line": 2,
-        "error": "unknown fact 'printer'",
-        "code": "unknown_fact",
-        "field": "printer",
+        "error": {
+            "code": "unknown_fact",
+            "message": "unknown fact 'printer'",
+            "field": "printer",
+            "file": None,
+            "line": 2,
+        },
     }
 
 

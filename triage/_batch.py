@@ -2,7 +2,7 @@
 
 The input is streamed line by line (a line over the input size limit is skipped through, never
 held whole); output line N answers input line N, always. A line that cannot be assessed (bad JSON,
-unknown fact, bad answer, too long, blank) gets `{"line": N, "error": "..."}` in its place and the
+unknown fact, bad answer, too long, blank) gets `{"line": N, "error": {...}}` in its place and the
 run goes on. An output file is written to a temporary file beside it and moved into place at the
 end (an atomic rename), so it is either the whole answer or untouched, even on a crash or Ctrl-C.
 
@@ -36,7 +36,7 @@ from typing import BinaryIO, TextIO
 from triage._advisor import Advisor, default_advisor
 from triage._atomic import atomic_text
 from triage._case import MAX_INPUT_BYTES, parse_json
-from triage._errors import InputError, TriageError, did_you_mean
+from triage._errors import InputError, TriageError, did_you_mean, error_payload
 from triage._pack import Pack
 from triage._recommendation import Recommendation
 
@@ -88,8 +88,9 @@ def run_batch(
     """Assess every line of a JSON Lines file (a path, '-' for stdin, or a binary stream).
 
     Writes one line of JSON per input line to `out` (a path, written atomically, or a text
-    stream): the Recommendation, or `{"line": N, "error": "...", "code": "...", "field": ...}`
-    (`code` as in triage/_errors.py; `field` the fact id at fault, or null). A blank line is an error too,
+    stream): the Recommendation, or `{"line": N, "error": {"code", "message", "field", "file",
+    "line"}}`, the error as every program of triage reports it (triage/_errors.py; `field` the
+    fact id at fault, or null; `line` N again). A blank line is an error too,
     so every output line is a JSON object (use `{}` for a case with every answer unknown). An
     `id` key (text of 1 to 200 characters, or a whole number) is the case's id, not a fact: it
     comes first in that line's output. `fields` keeps only those fields of each answer (compact
@@ -104,9 +105,9 @@ def run_batch(
     >>> [json.loads(line).get("primary_route") for line in out.getvalue().splitlines()]
     ['emergency_response', None]
     >>> failure = json.loads(out.getvalue().splitlines()[1])
-    >>> failure["line"], failure["error"]
+    >>> failure["line"], failure["error"]["message"]
     (2, "unknown fact 'complx' (did you mean 'complex'?)")
-    >>> failure["code"], failure["field"]
+    >>> failure["error"]["code"], failure["error"]["field"]
     ('unknown_fact', 'complx')
     >>> out = io.StringIO()
     >>> _ = triage.run_batch(io.BytesIO(b'{"id": 7, "complex": "yes"}\\n'), out, fields=["primary_route"])
@@ -200,7 +201,10 @@ class _Answerer:
             # never decoded and encoded again on the way.
             text = Recommendation.__pydantic_serializer__.to_json(recommendation, include=self._include)
         except TriageError as error:
-            failure = {"line": number, "error": str(error), "code": error.code, "field": error.field}
+            # The one error shape of every program (triage/_errors.py), located at its input line.
+            payload = error_payload(error)
+            payload["error"]["line"] = number
+            failure = {"line": number, **payload}
             if case_id is not None:
                 failure = {"id": case_id, **failure}
             return json.dumps(failure, ensure_ascii=False).encode(), False
