@@ -40,13 +40,13 @@ def cli_check(folder: Path) -> tuple[int, list[str]]:
 def test_the_default_pack_checks_clean() -> None:
     report = triage.check_pack(triage.default_pack_path())
     assert report.ok
-    assert report.findings == []
+    assert report.findings == ()
     assert report.pack == "moray-rcd 1.2.0"
 
 
 def test_the_toy_pack_checks_clean_and_its_default_route_needs_no_rule() -> None:
     report = triage.check_pack(TOY)
-    assert report.findings == []
+    assert report.findings == ()
 
 
 def test_check_accepts_a_loaded_pack() -> None:
@@ -428,7 +428,7 @@ def test_advice_rules_with_different_notes_on_one_condition_are_not_duplicates(t
     source: {document: handbook, section: "9"}
 """,
     )
-    assert triage.check_pack(toy).findings == []
+    assert triage.check_pack(toy).findings == ()
 
 
 def test_a_route_that_can_never_be_primary_is_an_error(toy: Path) -> None:
@@ -490,7 +490,7 @@ def test_routes_declared_alternatives_that_can_apply_together_are_an_error(toy: 
         "    title: Self help\n",
         "    title: Self help\n    alternative_to: [major_incident]\n",
     )
-    assert triage.check_pack(toy).findings == []
+    assert triage.check_pack(toy).findings == ()
     edit(
         toy,
         "routes.yaml",

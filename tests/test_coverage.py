@@ -52,7 +52,7 @@ def test_pasted_drafts_pass_and_close_every_gap(toy: Path) -> None:
     (toy / "scenarios" / "drafts.yaml").write_text(yaml.safe_dump(drafts))
     again = triage.run_scenarios([toy / "scenarios"], advisor=triage.Advisor(toy), coverage=True)
     assert again.failed == 0
-    assert again.coverage is not None and again.coverage.gaps == [] and again.coverage.percent == 100.0
+    assert again.coverage is not None and again.coverage.gaps == () and again.coverage.percent == 100.0
 
 
 def test_every_gap_of_a_pack_without_scenarios_has_a_draft_that_exercises_it() -> None:
@@ -121,7 +121,7 @@ def test_scenarios_assert_notes_exact_routes_and_focus(
     tmp_path: Path, expect: dict[str, object], difference: str | None
 ) -> None:
     result = scenario(tmp_path, expect).results[0]
-    assert result.differences == ([difference] if difference else [])
+    assert result.differences == ((difference,) if difference else ())
 
 
 def test_a_note_the_pack_does_not_have_is_refused_with_did_you_mean(tmp_path: Path) -> None:

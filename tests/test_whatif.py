@@ -28,10 +28,10 @@ RCD = {
 def test_what_if_names_the_rules_that_start_and_stop(advisor: triage.Advisor) -> None:
     result = advisor.what_if(RCD, {"reflection_sought": "no"})
     assert result.changed.primary_route
-    assert result.changed.routes_removed == ["reflective_case_discussion"]
-    assert result.changed.routes_added == ["no_additional_route"]
-    assert result.changed.rules_fired == ["rcd_out_no_reflection"]
-    assert result.changed.rules_unfired == ["advice_consult_manager"]
+    assert result.changed.routes_removed == ("reflective_case_discussion",)
+    assert result.changed.routes_added == ("no_additional_route",)
+    assert result.changed.rules_fired == ("rcd_out_no_reflection",)
+    assert result.changed.rules_unfired == ("advice_consult_manager",)
 
 
 def test_what_if_without_a_real_change_changes_nothing(advisor: triage.Advisor) -> None:

@@ -28,11 +28,11 @@ def test_a_route_that_is_ruled_out_names_the_rule(advisor: triage.Advisor) -> No
 def test_a_rule_that_does_not_apply_says_what_it_needs(advisor: triage.Advisor) -> None:
     result = advisor.why_not({**SAFE, "complex": "no", "multiagency": "yes"}, RCD)
     complex_rule = next(check for check in result.rules if check.rule == "rcd_complex")
-    assert complex_rule.failed == [triage.FailedTest(fact="complex", needed=["yes"], given="no")]
+    assert complex_rule.failed == (triage.FailedTest(fact="complex", needed=("yes",), given="no"),)
     stuck = next(check for check in result.rules if check.rule == "rcd_stuck_unknown_reason")
     assert [test.fact for test in stuck.failed] == ["not_progressing", "drift_reason_known"]
     assert result.could_be_recommended
-    assert result.depends_on == ["child_died", "reflection_sought", "not_progressing", "drift_reason_known"]
+    assert result.depends_on == ("child_died", "reflection_sought", "not_progressing", "drift_reason_known")
     assert (
         "It fits when the case is complex and two or more agencies are involved: an RCD may be appropriate "
         "to explore its complexities together; here 'Is the case complex?' is answered no, not yes. "
@@ -46,9 +46,9 @@ def test_a_negated_condition_needs_the_other_answers(advisor: triage.Advisor) ->
         {**SAFE, "agency_not_responding": "yes", "within_one_agency": "yes"}, "multiagency_escalation"
     )
     check = next(check for check in result.rules if check.rule == "esc_agency_not_responding")
-    assert check.failed == [
-        triage.FailedTest(fact="within_one_agency", needed=["no", "unknown"], given="yes")
-    ]
+    assert check.failed == (
+        triage.FailedTest(fact="within_one_agency", needed=("no", "unknown"), given="yes"),
+    )
 
 
 def test_a_recommended_route_says_so_and_shows_its_rules(advisor: triage.Advisor) -> None:
@@ -65,7 +65,7 @@ def test_a_recommended_route_says_so_and_shows_its_rules(advisor: triage.Advisor
 def test_the_default_route_names_the_routes_in_its_way(advisor: triage.Advisor) -> None:
     result = advisor.why_not({"immediate_danger": "yes"}, "no_additional_route")
     assert not result.recommended
-    assert result.rules == []
+    assert result.rules == ()
     assert not result.could_be_recommended  # immediate danger is answered: nothing can undo it
     assert any("Emergency response" in line for line in result.explanation)
     open_case = advisor.why_not(SAFE, "no_additional_route")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from triage._advisor import Advisor
 from triage._pack import RuleSpec
-from triage._recommendation import FROZEN, Recommendation
+from triage._recommendation import FROZEN, Facts, FrozenData, Recommendation
 
 ItemKind = Literal["rule_fired", "route_primary", "note_shown", "rule_out_decided"]
 
@@ -35,8 +35,8 @@ class Draft(BaseModel):
 
     model_config = FROZEN
     name: str
-    facts: dict[str, str]
-    expect: dict[str, Any]
+    facts: Facts
+    expect: FrozenData
 
 
 class Gap(BaseModel):
@@ -60,7 +60,7 @@ class Coverage(BaseModel):
     model_config = FROZEN
     covered: int
     total: int
-    gaps: list[Gap]
+    gaps: tuple[Gap, ...]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -153,7 +153,7 @@ def _yaml(draft: Draft) -> list[str]:
     """A draft as a YAML list item (flow style: one line per key, as the scenario files are)."""
 
     def flow(value: object) -> str:
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):
             return "[" + ", ".join(map(flow, value)) + "]"
         if isinstance(value, dict):
             return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value.items()) + "}"

@@ -20,7 +20,7 @@ from triage._conditions import And, Normal, Test
 from triage._decision_diagrams import DiagramLimit
 from triage._errors import PackError
 from triage._pack import UNKNOWN, Pack, RuleSpec, read_pack, rule_facts
-from triage._recommendation import FROZEN
+from triage._recommendation import FROZEN, Facts
 from triage.engine import make_matcher
 
 Severity = Literal["error", "warning"]
@@ -59,7 +59,7 @@ class Finding(BaseModel):
     route: str | None = None
     fact: str | None = None
     message: str
-    example: dict[str, str] | None = Field(
+    example: Facts | None = Field(
         None, description="Answers that show the problem (facts left out may take any answer)."
     )
 
@@ -85,14 +85,14 @@ class CheckReport(BaseModel):
     >>> import triage
     >>> report = triage.check_pack(triage.default_pack_path())
     >>> report.ok, report.findings
-    (True, [])
+    (True, ())
     """
 
     model_config = FROZEN
     path: str
     pack: str | None = Field(description="'id version' of the pack, or None when it did not load.")
     rules: int
-    findings: list[Finding]
+    findings: tuple[Finding, ...]
 
     @property
     def errors(self) -> list[Finding]:

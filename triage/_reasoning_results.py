@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from triage._recommendation import FROZEN, GivenAnswer, Recommendation, RuledOut
+from triage._recommendation import FROZEN, Facts, GivenAnswer, Recommendation, RuledOut
 
 
 class Question(BaseModel):
@@ -50,17 +50,21 @@ class Changes(BaseModel):
     >>> import triage
     >>> changed = triage.Advisor().what_if({"immediate_danger": "no"}, {"immediate_danger": "yes"}).changed
     >>> changed.primary_route, changed.routes_added, changed.rules_fired
-    (True, ['emergency_response'], ['er_immediate_danger'])
+    (True, ('emergency_response',), ('er_immediate_danger',))
     """
 
     model_config = FROZEN
     primary_route: bool = Field(description="Whether the primary route changed.")
-    routes_added: list[str] = Field(description="Routes recommended after but not before, most urgent first.")
-    routes_removed: list[str] = Field(
+    routes_added: tuple[str, ...] = Field(
+        description="Routes recommended after but not before, most urgent first."
+    )
+    routes_removed: tuple[str, ...] = Field(
         description="Routes recommended before but not after, most urgent first."
     )
-    rules_fired: list[str] = Field(description="Rules that took effect after but not before, in pack order.")
-    rules_unfired: list[str] = Field(
+    rules_fired: tuple[str, ...] = Field(
+        description="Rules that took effect after but not before, in pack order."
+    )
+    rules_unfired: tuple[str, ...] = Field(
         description="Rules that took effect before but not after, in pack order."
     )
 
@@ -90,7 +94,7 @@ class Alternative(BaseModel):
     """
 
     model_config = FROZEN
-    set: dict[str, str] = Field(description="Fact id -> the new answer, in the pack's fact order.")
+    set: Facts = Field(description="Fact id -> the new answer, in the pack's fact order.")
     primary_route: str = Field(description="The primary route after the change.")
     title: str = Field(description="The title of that route.")
 
@@ -112,9 +116,9 @@ class Alternatives(BaseModel):
     model_config = FROZEN
     primary_route: str = Field(description="The primary route for the answers as given.")
     title: str = Field(description="The title of that route.")
-    alternatives: list[Alternative]
+    alternatives: tuple[Alternative, ...]
     max_changes: int = Field(description="The most facts a change was allowed to set.")
-    answers: list[GivenAnswer] = Field(
+    answers: tuple[GivenAnswer, ...] = Field(
         description="The answers as given: every fact of the pack in its order, with its question."
     )
     pack_title: str = Field(description="The question the pack answers.")
@@ -127,12 +131,12 @@ class FailedTest(BaseModel):
     >>> import triage
     >>> why = triage.Advisor().why_not({"agency_not_responding": "no"}, "multiagency_escalation")
     >>> why.rules[0].failed[0]
-    FailedTest(fact='agency_not_responding', needed=['yes'], given='no')
+    FailedTest(fact='agency_not_responding', needed=('yes',), given='no')
     """
 
     model_config = FROZEN
     fact: str
-    needed: list[str] = Field(description="Answers that would satisfy this part, in the fact's order.")
+    needed: tuple[str, ...] = Field(description="Answers that would satisfy this part, in the fact's order.")
     given: str
 
 
@@ -142,14 +146,14 @@ class RuleCheck(BaseModel):
     >>> import triage
     >>> why = triage.Advisor().why_not({"immediate_danger": "yes"}, "emergency_response")
     >>> why.rules[0].rule, why.rules[0].fired, why.rules[0].failed
-    ('er_immediate_danger', True, [])
+    ('er_immediate_danger', True, ())
     """
 
     model_config = FROZEN
     rule: str
     reason: str
     fired: bool
-    failed: list[FailedTest] = Field(description="Empty when the rule fired.")
+    failed: tuple[FailedTest, ...] = Field(description="Empty when the rule fired.")
 
 
 class WhyNot(BaseModel):
@@ -158,7 +162,7 @@ class WhyNot(BaseModel):
     >>> import triage
     >>> why = triage.Advisor().why_not({}, "multiagency_escalation")
     >>> why.recommended, why.could_be_recommended, why.depends_on[:2]
-    (False, True, ['professional_disagreement', 'agency_not_responding'])
+    (False, True, ('professional_disagreement', 'agency_not_responding'))
     """
 
     model_config = FROZEN
@@ -167,11 +171,13 @@ class WhyNot(BaseModel):
     recommended: bool
     primary_route: str
     primary_title: str = Field(description="The title of the primary route.")
-    rules: list[RuleCheck] = Field(description="Every rule that can recommend the route.")
-    ruled_out_by: list[RuledOut] = Field(description="Rules that ruled the route out for this case.")
+    rules: tuple[RuleCheck, ...] = Field(description="Every rule that can recommend the route.")
+    ruled_out_by: tuple[RuledOut, ...] = Field(description="Rules that ruled the route out for this case.")
     could_be_recommended: bool = Field(
         description="Whether some answers to the facts still unknown would recommend the route."
     )
-    depends_on: list[str] = Field(description="Unknown facts on which that depends, in the pack's order.")
-    explanation: list[str] = Field(description="The same, in plain words.")
+    depends_on: tuple[str, ...] = Field(
+        description="Unknown facts on which that depends, in the pack's order."
+    )
+    explanation: tuple[str, ...] = Field(description="The same, in plain words.")
     notice: str

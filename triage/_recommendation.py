@@ -49,6 +49,23 @@ class FrozenDict(dict[str, str]):
 Facts = Annotated[dict[str, str], AfterValidator(FrozenDict)]
 """Fact id -> answer in an answer model: a FrozenDict (also when the model is validated)."""
 
+
+def frozen(value: Any) -> Any:
+    """Data made immutable all the way down: its lists tuples, its dicts FrozenDicts.
+
+    >>> frozen({"routes": ["a", "b"]})
+    {'routes': ('a', 'b')}
+    """
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, dict):
+        return FrozenDict({key: frozen(item) for key, item in value.items()})
+    return value
+
+
+FrozenData = Annotated[dict[str, Any], AfterValidator(frozen)]
+"""A mapping of JSON data in an answer model (e.g. a draft scenario's expectation), frozen."""
+
 Effect = Literal["recommend", "rule_out", "advice"]
 RcdStatusValue = Literal["recommended", "possible", "not_recommended"]
 Changes = Literal["primary_route", "focus_route", "next_steps"]

@@ -68,14 +68,14 @@ class ScenarioResult(BaseModel):
     >>> import triage
     >>> result = triage.run_scenarios([triage.default_pack_path() / "scenarios"]).results[0]
     >>> result.passed, result.differences
-    (True, [])
+    (True, ())
     """
 
     model_config = _FROZEN
     file: str
     name: str
     passed: bool
-    differences: list[str]
+    differences: tuple[str, ...]
 
 
 class ScenarioReport(BaseModel):
@@ -88,7 +88,7 @@ class ScenarioReport(BaseModel):
     """
 
     model_config = _FROZEN
-    results: list[ScenarioResult]
+    results: tuple[ScenarioResult, ...]
     coverage: Coverage | None = Field(None, description="What the scenarios exercise, when asked.")
 
     @computed_field  # type: ignore[prop-decorator]

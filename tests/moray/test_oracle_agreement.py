@@ -58,7 +58,7 @@ def test_why_not_agrees_with_the_table(advisor: triage.Advisor, case: dict[str, 
         assert set(result.depends_on) <= {fact for fact, answer in case.items() if answer == "unknown"}
     for check in result.rules:
         assert advisor.pack.rule[check.rule].route == route
-        assert check.fired == (check.failed == [])
+        assert check.fired == (check.failed == ())
         for test in check.failed:
             assert test.given == case[test.fact]
             assert test.given not in test.needed
@@ -76,8 +76,8 @@ def test_what_if_reports_what_changed_as_the_table_says(
     assert result.after.primary_route == after[0]
     assert result.after.audit.facts == after_case
     assert result.changed.primary_route == (before[0] != after[0])
-    assert result.changed.routes_added == [route for route in after if route not in before]
-    assert result.changed.routes_removed == [route for route in before if route not in after]
+    assert result.changed.routes_added == tuple(route for route in after if route not in before)
+    assert result.changed.routes_removed == tuple(route for route in before if route not in after)
     fired_before = {rule.id for rule in result.before.fired_rules}
     fired_after = {rule.id for rule in result.after.fired_rules}
     assert set(result.changed.rules_fired) == fired_after - fired_before

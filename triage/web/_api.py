@@ -89,15 +89,19 @@ class WhyNotRequest(BaseModel):
 class Route(BaseModel):
     """A route of the pack, most urgent first."""
 
+    model_config = ConfigDict(frozen=True)
+
     id: str
     title: str
     safety: bool
     guidance: str
-    next_steps: list[str]
+    next_steps: tuple[str, ...]
 
 
 class Version(BaseModel):
     """What answers: the library, the rule pack and the engine."""
+
+    model_config = ConfigDict(frozen=True)
 
     library: str
     pack: str
@@ -108,6 +112,8 @@ class Version(BaseModel):
 
 class ErrorDetail(BaseModel):
     """What went wrong, in one line, and the field it is about (a fact id, a route id, or null)."""
+
+    model_config = ConfigDict(frozen=True)
 
     code: str = Field(
         description="One of the error codes (docs/integration.md, 'The error codes').",
@@ -123,6 +129,8 @@ class ErrorDetail(BaseModel):
 
 class Error(BaseModel):
     """Every error of the API."""
+
+    model_config = ConfigDict(frozen=True)
 
     error: ErrorDetail
 
@@ -140,6 +148,8 @@ OpenAPI document's components."""
 
 class Health(BaseModel):
     """The server is up (`/healthz`), or ready to answer (`/readyz`)."""
+
+    model_config = ConfigDict(frozen=True)
 
     status: str
 
@@ -270,7 +280,7 @@ async def routes(request: Request) -> JSONResponse:
                 title=route.title,
                 safety=route.safety,
                 guidance=route.guidance,
-                next_steps=list(route.next_steps),
+                next_steps=route.next_steps,
             ).model_dump(mode="json")
             for route in pack.routes
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from triage._advisor import Advisor
 from triage._interview import Interview
@@ -20,6 +20,8 @@ from triage._recommendation import Recommendation
 class NextQuestion(BaseModel):
     """The next question of the interview on the answers so far (none when it is over), and the
     advice on those answers."""
+
+    model_config = ConfigDict(frozen=True)
 
     question: Question | None = Field(description="null when no answer left can change the advice.")
     recommendation: Recommendation
