@@ -4,23 +4,31 @@ server's answers) with a deadline, never on a guessed sleep; each is bounded and
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import random
+import shutil
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from blowup import pairs_pack
 
+import triage
 from tests.test_web_server import HEAVY, ask, stop
 from tests.webserver import running_server
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree in /proc")
 
 DEADLINE_S = 60.0
+FORM = "application/x-www-form-urlencoded"
+PAGES = 6
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = DEADLINE_S) -> None:
@@ -79,6 +87,37 @@ def in_session(session: int) -> list[int]:
     return found
 
 
+@contextlib.contextmanager
+def in_flight(url: str, posts: Sequence[tuple[str, bytes | str, str]]) -> Iterator[list[int]]:
+    """Each (path, body, content type) POSTed on a connection the server has already answered on,
+    so that it is in flight once sent, however slowly this machine starts threads. Yields the
+    statuses, appended as the answers come; on the way out waits for them all (bounded)."""
+    host, port = url.removeprefix("http://").split(":")
+    connections = [http.client.HTTPConnection(host, int(port), timeout=DEADLINE_S) for _ in posts]
+    answered: list[int] = []
+
+    def answer_on(connection: http.client.HTTPConnection) -> None:
+        response = connection.getresponse()
+        response.read()
+        answered.append(response.status)
+
+    try:
+        for connection in connections:
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+        for connection, (path, body, content_type) in zip(connections, posts, strict=True):
+            connection.request("POST", path, body, {"content-type": content_type})
+        waiting = [threading.Thread(target=answer_on, args=(connection,)) for connection in connections]
+        for thread in waiting:
+            thread.start()
+        yield answered
+        for thread in waiting:
+            thread.join(DEADLINE_S)
+    finally:
+        for connection in connections:
+            connection.close()
+
+
 def started_advice_processes(server: int) -> list[int]:
     """The advice processes under a server process, once every one of them has started."""
     pool = children(server)
@@ -115,40 +154,13 @@ def test_an_advice_process_killed_mid_service_is_replaced_and_the_requests_answe
             wait_for(lambda: bool(started_advice_processes(process.pid)), "the advice processes started")
             assert ask(url, "/readyz")[0] == 200
             before = children(process.pid)
-            host, port = url.removeprefix("http://").split(":")
-            # Connections already answered on: a request sent on them is in flight once sent.
-            connections = [http.client.HTTPConnection(host, int(port), timeout=DEADLINE_S) for _ in range(4)]
-            for connection in connections:
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-            answered: list[int] = []
-
-            def answer_on(connection: http.client.HTTPConnection) -> None:
-                response = connection.getresponse()
-                response.read()
-                answered.append(response.status)
-
-            for connection in connections:
-                connection.request("POST", "/v1/alternatives", HEAVY, {"content-type": "application/json"})
-            waiting = [threading.Thread(target=answer_on, args=(c,)) for c in connections]
-            for thread in waiting:
-                thread.start()
-            os.kill(before[0], signal.SIGKILL)
-            for thread in waiting:
-                thread.join(DEADLINE_S)
-            for connection in connections:
-                connection.close()
+            alternatives = [("/v1/alternatives", HEAVY, "application/json")] * 4
+            with in_flight(url, alternatives) as answered:
+                os.kill(before[0], signal.SIGKILL)
             assert answered == [200] * 4, "a request in flight on the killed process was lost"
             # As many at once as before: every place of the pool in use, the killed one's taken anew.
-            again: list[int] = []
-            more = [
-                threading.Thread(target=lambda: again.append(ask(url, "/v1/alternatives", HEAVY)[0]))
-                for _ in range(4)
-            ]
-            for thread in more:
-                thread.start()
-            for thread in more:
-                thread.join(DEADLINE_S)
+            with in_flight(url, alternatives) as again:
+                pass
             assert again == [200] * 4
             wait_for(
                 lambda: (
@@ -165,3 +177,29 @@ def test_an_advice_process_killed_mid_service_is_replaced_and_the_requests_answe
     assert code == 0, err
     assert "an advice process ended: the pool starts again" in err
     assert "Traceback" not in err, err
+
+
+def test_health_is_answered_while_pages_are_being_made(tmp_path: Path) -> None:
+    # A pack whose interview is slow to replay (each page ~0.3 s or more): the page's own work, the
+    # interview going back a page with every question answered, here in seconds for a few pages.
+    pack = tmp_path / "pack"
+    shutil.copytree(triage.default_pack_path(), pack)
+    pairs_pack(pack, 10)
+    facts = triage.load_pack(pack).facts
+    chooser = random.Random(19)
+    forms = [
+        urlencode(
+            [("answered", f"{fact.id}={chooser.choice(fact.answers)}") for fact in facts] + [("back", "")]
+        )
+        for _ in range(PAGES)
+    ]
+    with running_server("--rules", str(pack)) as (url, process):
+        assert ask(url, "/readyz")[0] == 200
+        with in_flight(url, [("/question", form, FORM) for form in forms]) as answered:
+            assert ask(url, "/healthz") == (200, b'{"status":"ok"}')
+            still = PAGES - len(answered)
+        code, err = stop(process)
+    assert still >= PAGES // 2, "the health probe waited for the pages"
+    assert answered == [200] * PAGES
+    assert code == 0
+    assert "Traceback" not in err
