@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 import triage
 from tests.conftest import ROOT, load_scenarios, run_cli
-from tests.webserver import running_server
+from tests.webserver import running_server, server_log
 from triage.web import create_app
 
 SCENARIOS = load_scenarios()
@@ -252,7 +252,8 @@ def test_serve_command_binds_loopback_and_says_it_stores_nothing() -> None:
         assert process.stdout is not None
         said = process.stdout.readline()
         process.terminate()
-        out, err = process.communicate(timeout=60)
+        out, _ = process.communicate(timeout=60)
+        err = server_log(process)
     assert "stores nothing" in said + out
     assert re.search(r"GET /healthz 200 \d+\.\dms", err)
     assert "Traceback" not in err

@@ -21,7 +21,7 @@ from blowup import pairs_pack
 
 import triage
 from tests.conftest import ROOT, console_script, run_cli
-from tests.webserver import library_server, running_server
+from tests.webserver import library_server, running_server, server_log
 from triage.web._serve import listen
 
 TOY = ROOT / "tests" / "packs" / "toy"
@@ -47,8 +47,8 @@ def stop(process: Any, signum: int = signal.SIGTERM, *, group: bool = False) -> 
         os.killpg(process.pid, signum)
     else:
         process.send_signal(signum)
-    _out, err = process.communicate(timeout=60)
-    return process.returncode, err
+    process.communicate(timeout=60)
+    return process.returncode, server_log(process)
 
 
 def test_health_is_answered_while_heavy_advice_is_in_flight() -> None:
@@ -172,7 +172,7 @@ def test_a_stop_signal_lets_the_request_in_flight_finish(signum: int, group: boo
     assert all(json.loads(body)["primary_route"] for _, body in answered)
     assert code == 0
     assert "Traceback" not in err
-    assert "500" not in err
+    assert not re.search(r" 500 \d", err)  # no request answered 500 (a time may read 500.1ms)
 
 
 def test_slow_and_idle_connections_are_closed_and_the_cap_holds() -> None:

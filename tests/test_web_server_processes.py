@@ -22,7 +22,7 @@ from blowup import pairs_pack
 
 import triage
 from tests.test_web_server import HEAVY, ask, stop
-from tests.webserver import running_server
+from tests.webserver import running_server, server_log
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree in /proc")
 
@@ -138,7 +138,8 @@ def test_ctrl_c_to_every_process_of_two_workers_stops_them_all_quietly() -> None
             )
             assert ask(url, "/healthz")[0] == 200
             os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-            _out, err = process.communicate(timeout=DEADLINE_S)
+            process.communicate(timeout=DEADLINE_S)
+            err = server_log(process)
             wait_for(lambda: in_session(process.pid) == [], "every process of the server gone", 15)
         finally:
             if process.poll() is None:
