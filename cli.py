@@ -813,6 +813,17 @@ def checked(pattern: str, wanted: str) -> Callable[[click.Context, click.Paramet
     return check
 
 
+SECONDS = click.FloatRange(0, 3600, min_open=True)
+"""A timeout in seconds: more than 0, at most an hour."""
+
+
+def setting(
+    name: str, variable: str, kind: click.ParamType[Any], default: float, text: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An option of `serve` that its environment variable may set too, its default shown."""
+    return click.option(name, envvar=variable, type=kind, default=default, show_default=True, help=text)
+
+
 @main.command()
 @click.option(
     "--host", envvar="TRIAGE_HOST", default="127.0.0.1", show_default=True, help="Address to listen on."
@@ -849,16 +860,63 @@ def checked(pattern: str, wanted: str) -> Callable[[click.Context, click.Paramet
     callback=checked(r"(/[A-Za-z0-9._~-]+)*", "a path such as /triage, with no slash at the end"),
     help="The path a proxy serves it under (the proxy takes it off).",
 )
+@setting(
+    "--request-timeout",
+    "TRIAGE_REQUEST_TIMEOUT",
+    SECONDS,
+    10.0,
+    "Seconds a connection may take to send a request's headers.",
+)
+@setting(
+    "--body-timeout",
+    "TRIAGE_BODY_TIMEOUT",
+    SECONDS,
+    30.0,
+    "Seconds a request may take to send its body, after its headers.",
+)
+@setting(
+    "--keep-alive",
+    "TRIAGE_KEEP_ALIVE",
+    click.IntRange(1, 3600),
+    5,
+    "Seconds an idle connection is kept open after an answer (above the proxy's own).",
+)
+@setting(
+    "--max-connections",
+    "TRIAGE_MAX_CONNECTIONS",
+    click.IntRange(1, 100_000),
+    512,
+    "Open connections per server process; past it a new one is closed at once.",
+)
+@setting(
+    "--shutdown-timeout",
+    "TRIAGE_SHUTDOWN_TIMEOUT",
+    click.IntRange(1, 3600),
+    30,
+    "Seconds the requests in flight may take to finish on a stop signal.",
+)
 def serve(
-    host: str, port: int, rules_dir: Path | None, pack_sha256: str | None, workers: int, root_path: str
+    host: str,
+    port: int,
+    rules_dir: Path | None,
+    pack_sha256: str | None,
+    workers: int,
+    root_path: str,
+    request_timeout: float,
+    body_timeout: float,
+    keep_alive: int,
+    max_connections: int,
+    shutdown_timeout: int,
 ) -> None:
     """Serve the page for practitioners and the JSON API (the web extra). Stores nothing.
 
     Every option can also be set by its environment variable: TRIAGE_HOST, TRIAGE_PORT,
-    TRIAGE_RULES, TRIAGE_PACK_SHA256, TRIAGE_WORKERS, TRIAGE_ROOT_PATH. SIGTERM, SIGHUP and Ctrl-C
-    stop it once the requests in flight are answered."""
+    TRIAGE_RULES, TRIAGE_PACK_SHA256, TRIAGE_WORKERS, TRIAGE_ROOT_PATH, TRIAGE_REQUEST_TIMEOUT,
+    TRIAGE_BODY_TIMEOUT, TRIAGE_KEEP_ALIVE, TRIAGE_MAX_CONNECTIONS, TRIAGE_SHUTDOWN_TIMEOUT.
+    SIGTERM, SIGHUP and Ctrl-C stop it once the requests in flight are answered."""
     try:
         from triage.web import serve as serve_web
+        from triage.web._serve import Limits
     except ImportError:
         raise TriageError(
             "triage serve needs the web extra: pip install 'rcd-triage[web]'", code="usage"
@@ -866,8 +924,22 @@ def serve(
     # Validated in full, never from the command line's pack cache: a server runs for long, and
     # starts rarely enough that the cache's time saved is nothing beside what it would trust.
     advisor = triage.Advisor(rules_dir or triage.default_pack_path())
+    limits = Limits(
+        request_s=request_timeout,
+        body_s=body_timeout,
+        keep_alive_s=keep_alive,
+        connections=max_connections,
+        shutdown_s=shutdown_timeout,
+    )
     serve_web(
-        advisor, host, port, workers=workers, root_path=root_path, pack_sha256=pack_sha256, say=click.echo
+        advisor,
+        host,
+        port,
+        workers=workers,
+        root_path=root_path,
+        pack_sha256=pack_sha256,
+        limits=limits,
+        say=click.echo,
     )
 
 

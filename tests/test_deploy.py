@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 import subprocess
 
+import click
+
+from cli import main
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -56,3 +59,16 @@ def test_ci_runs_the_deploy_script() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^PYTHON=\S+ timeout \d+ deploy/build.sh all ", ci, re.M)
     assert re.search(r"^timeout \d+ deploy/build.sh check \.venv$", ci, re.M)
+
+
+def test_the_settings_table_is_the_serve_command_s_options_each_with_its_variable_and_default() -> None:
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    rows = re.findall(r"^\| `(TRIAGE_\w+)` \| `(--[a-z0-9-]+)[^`]*` \| ([^|]+) \|", text, flags=re.M)
+    serve = main.commands["serve"]
+    options = {param.opts[0]: param for param in serve.params if isinstance(param, click.Option)}
+    assert sorted((variable, option) for variable, option, _ in rows) == sorted(
+        (param.envvar, option) for option, param in options.items()
+    )
+    for _, option, default in rows:
+        if re.fullmatch(r"\d+(\.\d+)?", default.strip()):
+            assert float(default) == options[option].default, option

@@ -21,7 +21,7 @@ from blowup import pairs_pack
 
 import triage
 from tests.conftest import ROOT, console_script, run_cli
-from tests.webserver import library_server, running_server, server_log
+from tests.webserver import running_server, server_log
 from triage.web._serve import listen
 
 TOY = ROOT / "tests" / "packs" / "toy"
@@ -176,8 +176,9 @@ def test_a_stop_signal_lets_the_request_in_flight_finish(signum: int, group: boo
 
 
 def test_slow_and_idle_connections_are_closed_and_the_cap_holds() -> None:
-    command = library_server("request_s=0.5, body_s=0.5, connections=3")
-    with running_server(command=command) as (url, process):
+    limits = ("--request-timeout", "0.5")
+    env = {"TRIAGE_BODY_TIMEOUT": "0.5", "TRIAGE_MAX_CONNECTIONS": "3"}  # from the environment too
+    with running_server(*limits, env=env) as (url, process):
         host, port = url.removeprefix("http://").split(":")
 
         def closed_by_server(sent: bytes) -> bool:
@@ -206,6 +207,24 @@ def test_slow_and_idle_connections_are_closed_and_the_cap_holds() -> None:
     assert "closed a connection: request body not complete within 0.5 s" in err
     assert "refused a connection: 3 open, the most allowed" in err
     assert "Traceback" not in err
+
+
+def test_an_idle_connection_is_closed_quietly_after_the_keep_alive() -> None:
+    with running_server("--keep-alive", "1") as (url, process):
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b'{"status":"ok"}'):
+                answer += sock.recv(4096) or pytest.fail(f"closed before the answer: {answer!r}")
+            idle = time.monotonic()
+            assert sock.recv(1024) == b""  # closed by the server (the default would wait 5 s)
+            waited = time.monotonic() - idle
+        code, err = stop(process)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert 0.5 < waited < 4.5
+    assert code == 0
+    assert "closed a connection" not in err  # browsers and proxies close idle ones too: no event
 
 
 def test_log_lines_cannot_be_forged_and_a_hang_up_is_one_line() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -56,14 +55,3 @@ def running_server(
                 process.kill()
                 process.wait()
             del _LOGS[process.pid]
-
-
-def library_server(limits: str) -> list[str]:
-    """The command of a server run through the library (`triage.web.serve`) with the given
-    `Limits(...)` arguments: short timeouts and caps that the command line does not offer."""
-    code = (
-        "import triage\n"
-        "from triage.web._serve import Limits, serve\n"
-        f"serve(triage.Advisor(), port=0, processes=1, limits=Limits({limits}))\n"
-    )
-    return [sys.executable, "-u", "-c", code]
