@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pty
@@ -17,6 +18,28 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "rules" / "moray" / "scenarios" / "shared-scenarios.json"
 TOY = ROOT / "tests" / "packs" / "toy"
 """The small pack the mechanism tests run on."""
+
+
+@functools.cache
+def default_pack() -> triage.Pack:
+    """The default pack, loaded once: tests that show its words read them from it, so that a
+    change of wording in the pack fails only the pack's own tests (in tests/moray/)."""
+    return triage.load_pack(triage.default_pack_path())
+
+
+def route_title(route: str) -> str:
+    """A route's title in the default pack, on one line."""
+    return " ".join(default_pack().route[route].title.split())
+
+
+def question_text(fact: str) -> str:
+    """A fact's question in the default pack, on one line."""
+    return " ".join(default_pack().fact[fact].question.split())
+
+
+def flat(text: str) -> str:
+    """Text on one line, however it was wrapped."""
+    return " ".join(text.split())
 
 
 def load_scenarios() -> list[dict[str, Any]]:

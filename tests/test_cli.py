@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import run_cli
+from conftest import flat, route_title, run_cli
 
 import triage
 from cli import main
@@ -32,8 +32,10 @@ def invoke(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def
 def test_assess_text_leads_with_the_route_and_next_steps() -> None:
     result = invoke("assess", *RCD)
     assert result.exit_code == 0
-    out = result.output
-    assert out.index("Primary route: Multiagency Reflective Case Discussion") < out.index("First steps:")
+    out = flat(result.output)
+    assert out.index(f"Primary route: {route_title('reflective_case_discussion')}") < out.index(
+        "First steps:"
+    )
     assert out.index("First steps:") < out.index("Why (reasons and sources):")
     assert "Social Work Reviewing Team" in out
     assert "not a decision" in out

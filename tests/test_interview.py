@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import load_scenarios, run_cli
+from conftest import flat, load_scenarios, question_text, route_title, run_cli
 from hypothesis import given, settings
 from strategies import YES_NO_FACTS, cases
 
@@ -258,8 +258,8 @@ def test_cli_ask_text_starts_from_an_input_file(tmp_path: Path) -> None:
     path.write_text(json.dumps({"immediate_danger": "no"}))
     result = invoke("ask", "--input", str(path), stdin="yes\n")
     assert result.exit_code == 0
-    assert "Question 1 (safety): Do you have a concern" in result.stderr
-    assert "Primary route: Child protection referral" in result.stdout
+    assert f"Question 1 (safety): {question_text('unreported_harm_concern')}" in flat(result.stderr)
+    assert f"Primary route: {route_title('child_protection_referral')}" in flat(result.stdout)
 
 
 def test_cli_ask_refuses_input_from_stdin() -> None:

@@ -6,7 +6,7 @@ import json
 import re
 
 from click.testing import CliRunner
-from conftest import run_cli
+from conftest import flat, route_title, run_cli
 from hypothesis import given, settings
 from strategies import partial_answers
 
@@ -39,9 +39,9 @@ def test_record_has_the_parts_of_a_case_file_entry_in_order(advisor: triage.Advi
     head = sections(text)[""]
     assert f"> {' '.join(advisor.pack.notice.split())}" in head
     assert f"**Question asked:** {advisor.pack.title}" in head
-    assert "**Primary route:** Take the decision to the forum that owns it (`decision_forum`)" in head
+    assert f"**Primary route:** {route_title('decision_forum')} (`decision_forum`)" in head
     assert "provisional" in head and rec.provisional
-    assert "**Multiagency Reflective Case Discussion (RCD):** recommended" in head
+    assert f"**{route_title('reflective_case_discussion')}:** recommended" in head
     footer = text.split("\n---\n")[-1]
     audit = rec.audit
     assert f"`{audit.pack}` version {audit.pack_version}, sha256 `{audit.pack_sha256}`" in footer
@@ -66,16 +66,17 @@ def test_ruled_out_routes_say_which_rule_and_why(advisor: triage.Advisor) -> Non
     _, text = record({**SAFE, "multiagency": "no"}, advisor)
     advice = sections(text)["Advice"]
     ruled_out = advice.split("### Ruled out")[1]
-    assert "Multiagency Reflective Case Discussion (RCD): Only one agency is involved" in ruled_out
+    reason = " ".join(advisor.pack.rule["rcd_out_single_agency"].reason.split())
+    assert f"{route_title('reflective_case_discussion')}: {reason}" in flat(ruled_out)
     assert "(rule `rcd_out_single_agency`)" in ruled_out
-    assert "### Multiagency Reflective Case Discussion (RCD): not recommended" in advice
+    assert f"### {route_title('reflective_case_discussion')}: not recommended" in advice
 
 
 def test_safety_route_comes_first_in_the_record(advisor: triage.Advisor) -> None:
     _, text = record({"immediate_danger": "yes", "complex": "yes", "multiagency": "yes"}, advisor)
-    assert "**Primary route:** Emergency response - call 999 now" in text
+    assert f"**Primary route:** {route_title('emergency_response')}" in text
     first = re.search(r"^### 1\. (.+)$", text, flags=re.MULTILINE)
-    assert first is not None and first.group(1).startswith("Emergency response")
+    assert first is not None and first.group(1).startswith(route_title("emergency_response"))
 
 
 def test_no_open_questions_is_said_in_words(advisor: triage.Advisor) -> None:

@@ -3,7 +3,6 @@ names the file, the rule and the field."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,9 @@ import triage
 
 
 @pytest.fixture
-def pack_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "pack"
-    shutil.copytree(triage.default_pack_path(), folder)
-    return folder
+def pack_copy(toy: Path) -> Path:
+    """A pack for these tests to break: the toy pack (its words and ids are the tests' own)."""
+    return toy
 
 
 def refused(folder: Path) -> str:
@@ -27,74 +25,68 @@ def refused(folder: Path) -> str:
     return message
 
 
-def test_every_brief_point_is_cited() -> None:
-    pack = triage.load_pack(triage.default_pack_path())
-    cited = " ".join(
-        [r.source.section for r in pack.rules if r.source.document == "brief"]
-        + [s.section for route in pack.routes for s in route.sources if s.document == "brief"]
-    )
-    for point in ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11"):
-        assert point in cited, point
-    assert all(contact.as_of == "2023-07" for contact in pack.contacts.values() if contact.source == "brief")
-
-
 def test_pack_hash_identifies_content(pack_copy: Path) -> None:
     before = triage.load_pack(pack_copy).sha256
-    edit(pack_copy, "pack.yaml", "version: 1.2.0", "version: 1.2.1")
+    edit(pack_copy, "pack.yaml", "version: 0.1.0", "version: 0.1.1")
     assert triage.load_pack(pack_copy).sha256 != before
 
 
 @pytest.mark.parametrize(
     ("name", "old", "new", "expected"),
     [
-        ("rules.yaml", '{fact: complex, is: "yes"}', '{fact: complx, is: "yes"}', "rule 'rcd_complex'"),
         (
             "rules.yaml",
-            '{fact: complex, is: "yes"}',
-            '{fact: complex, is: "maybe"}',
-            "'maybe' is not an answer of 'complex'",
+            '{fact: service_down, is: "yes"}',
+            '{fact: servce_down, is: "yes"}',
+            "rule 'major_outage'",
         ),
         (
             "rules.yaml",
-            "route: emergency_response",
-            "route: emergency_responce",
-            "unknown route 'emergency_responce' (did you mean 'emergency_response'?)",
+            '{fact: service_down, is: "yes"}',
+            '{fact: service_down, is: "maybe"}',
+            "'maybe' is not an answer of 'service_down'",
         ),
         (
             "rules.yaml",
-            "- id: cpr_harm_concern\n",
-            "- id: er_immediate_danger\n",
-            "duplicate id 'er_immediate_danger'",
+            "route: security_incident",
+            "route: security_incidnt",
+            "unknown route 'security_incidnt' (did you mean 'security_incident'?)",
         ),
         (
             "rules.yaml",
-            "    reason: A child is thought to be in immediate danger or in need of urgent medical care.\n",
+            "- id: major_outage\n",
+            "- id: security_exposure\n",
+            "duplicate id 'security_exposure'",
+        ),
+        (
+            "rules.yaml",
+            "    reason: Possible data exposure, or not known, goes to the security desk as a precaution.\n",
             "",
-            "rule 'er_immediate_danger': reason",
+            "rule 'security_exposure': reason",
         ),
         (
             "rules.yaml",
-            '    source: {document: ng, section: "para 3.8"}\n',
+            '    source: {document: handbook, section: "1.1"}\n',
             "",
-            "rule 'er_immediate_danger': source",
+            "rule 'security_exposure': source",
         ),
         (
             "rules.yaml",
-            'source: {document: ng, section: "para 3.8"}',
+            'source: {document: handbook, section: "1.1"}',
             "source: {document: nope, section: x}",
             "unknown source 'nope'",
         ),
         (
             "rules.yaml",
-            "effect: recommend\n    route: emergency_response",
-            "effect: promote\n    route: emergency_response",
-            "rule 'er_immediate_danger': effect",
+            "effect: recommend\n    route: security_incident",
+            "effect: promote\n    route: security_incident",
+            "rule 'security_exposure': effect",
         ),
         (
             "rules.yaml",
-            'when: {fact: immediate_danger, is: "yes"}',
-            "when: {fakt: immediate_danger}",
-            "rule 'er_immediate_danger': when",
+            'when: {fact: data_exposed, is: ["yes", "unknown"]}',
+            "when: {fakt: data_exposed}",
+            "rule 'security_exposure': when",
         ),
         ("rules.yaml", "rules:\n", "rules:\n  - [unbalanced\n", "rules.yaml: line"),
         (
@@ -103,28 +95,28 @@ def test_pack_hash_identifies_content(pack_copy: Path) -> None:
             'rules: !!python/object/apply:os.system ["echo hacked"]\nx:\n',
             "rules.yaml",
         ),
-        ("facts.yaml", "  - id: complex\n", "  - id: kind\n", "'kind' is reserved"),
+        ("facts.yaml", "  - id: workaround\n", "  - id: kind\n", "'kind' is reserved"),
         (
             "routes.yaml",
+            "priority: 3\n",
             "priority: 2\n",
-            "priority: 1\n",
-            "routes 'emergency_response' and 'child_protection_referral' share priority 1",
+            "routes 'major_incident' and 'self_help' share priority 2",
         ),
         ("routes.yaml", "priority: 2\n", "priority: -5\n", "priority"),
-        ("pack.yaml", "version: 1.2.0", "version: one", "version"),
+        ("pack.yaml", "version: 0.1.0", "version: one", "version"),
         (
             "rules.yaml",
-            "effect: recommend\n    route: emergency_response",
-            "effect: recommend\n    first_step: true\n    route: emergency_response",
+            "effect: recommend\n    route: security_incident",
+            "effect: recommend\n    first_step: true\n    route: security_incident",
             "'first_step' are for advice rules only",
         ),
         (
             "facts.yaml",
-            'ask_early_when: {fact: child_died, is: "yes"}',
-            'ask_early_when: {fact: child_dyed, is: "yes"}',
-            "unknown fact or answer in 'child_dyed' (did you mean 'child_died'?)",
+            "  - id: workaround\n",
+            '  - id: workaround\n    ask_early_when: {fact: service_dwn, is: "yes"}\n',
+            "unknown fact or answer in 'service_dwn' (did you mean 'service_down'?)",
         ),
-        ("pack.yaml", "focus_route: reflective_case_discussion", "focus_route: rcd", "unknown route 'rcd'"),
+        ("pack.yaml", "focus_route: major_incident", "focus_route: major", "unknown route 'major'"),
     ],
 )
 def test_broken_pack_is_refused_naming_the_problem(
@@ -140,8 +132,7 @@ def test_a_pack_cannot_rank_a_route_above_a_safety_route(pack_copy: Path) -> Non
     edit(pack_copy, "routes.yaml", "priority: 1\n", "priority: 60\n")
     message = refused(pack_copy)
     assert (
-        "safety route 'emergency_response' (priority 60) must be more urgent than every other route"
-        in message
+        "safety route 'security_incident' (priority 60) must be more urgent than every other route" in message
     )
     assert "routes.yaml" in message
 
@@ -150,11 +141,11 @@ def test_unquoted_yes_no_in_yaml_mean_the_answers(pack_copy: Path) -> None:
     edit(
         pack_copy,
         "rules.yaml",
-        'when: {fact: immediate_danger, is: "yes"}',
-        "when: {fact: immediate_danger, is: yes}",
+        'when: {fact: data_exposed, is: ["yes", "unknown"]}',
+        "when: {fact: data_exposed, is: yes}",
     )
     pack = triage.load_pack(pack_copy)
-    assert pack.rule["er_immediate_danger"].when.answers == frozenset({"yes"})  # type: ignore[union-attr]
+    assert pack.rule["security_exposure"].when.answers == frozenset({"yes"})  # type: ignore[union-attr]
 
 
 def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
@@ -181,9 +172,11 @@ def test_key_in_two_files_is_refused(pack_copy: Path) -> None:
 def test_too_many_engine_branches_is_refused_by_the_engine_not_the_loader(pack_copy: Path) -> None:
     extra = "".join(
         f"  - id: many_{n}\n    effect: advice\n    text: t\n    reason: r\n"
-        f"    source: {{document: brief, section: s}}\n"
+        f"    source: {{document: handbook, section: s}}\n"
         "    when: {all: ["
-        + ", ".join('{any: [{fact: complex, is: "yes"}, {fact: multiagency, is: "yes"}]}' for _ in range(3))
+        + ", ".join(
+            '{any: [{fact: service_down, is: "yes"}, {fact: workaround, is: "yes"}]}' for _ in range(3)
+        )
         + "]}\n"
         for n in range(70)
     )

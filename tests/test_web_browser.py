@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import triage
-from tests.conftest import load_scenarios
+from tests.conftest import load_scenarios, question_text
 from tests.webserver import running_server
 from triage._interview import pages_to_settle
 from triage._record_text import first_steps
@@ -179,7 +179,7 @@ def test_print_view_and_copy_as_text_give_the_plain_case_record(page: Page, serv
     pack = triage.load_pack(triage.default_pack_path())
     assert len(copied.splitlines()) <= 40
     assert f"version {pack.version}" in copied and pack.title in copied
-    assert "- Is the case complex? Yes" in copied
+    assert f"- {question_text('complex')} Yes" in copied
     assert pack.notice.split(",")[0] in copied
     assert pack.sha256 not in copied
     assert not any(mark in copied for mark in ("**", "`", "#", "reflective_case_discussion"))

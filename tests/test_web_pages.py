@@ -4,7 +4,7 @@ page, answers stay out of URLs, and bad forms get one clear error page."""
 from __future__ import annotations
 
 import re
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import triage
-from tests.conftest import load_scenarios
+from tests.conftest import load_scenarios, route_title
 from triage.web import create_app
 
 SCENARIOS = load_scenarios()
@@ -99,7 +99,7 @@ def test_why_not_any_route_from_the_answer_page(client: TestClient, advisor: tri
     page = post_form(client, "/why-not", [*answers, ("route", "multiagency_escalation")]).text
     given = dict(value.split("=") for _, value in answers)
     why = advisor.why_not(given, "multiagency_escalation")
-    assert "Why not Multiagency escalation?" in page
+    assert f"Why not {escape(route_title('multiagency_escalation'))}?" in page
     text = visible_text(page)
     for check in why.rules:  # each rule's reason, and the answers given that it needs otherwise
         assert check.reason in text

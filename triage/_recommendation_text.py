@@ -69,9 +69,9 @@ def render_text(rec: Recommendation, width: int = WIDTH) -> str:
     >>> text = render_text(triage.assess({"immediate_danger": "yes"}))
     >>> for line in text.splitlines()[:3]:
     ...     print(line)
-    Primary route: Emergency response - call 999 now
+    Primary route: ...
     Do now:
-    1. Call the police on 999, or get urgent medical help, now.
+    1. ...
     """
 
     def para(text: str, indent: str = "  ", bullet: str = "") -> str:

