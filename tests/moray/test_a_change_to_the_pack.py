@@ -1,8 +1,9 @@
 """A valid change to the Moray pack fails only Moray's own tests (here, in tests/moray/) and the
-generated files, which `tools/regenerate.py` regenerates: in a copy of the project, the pack gets a
-new question and a new advice note using it (ten lines), a new version, and every question, route
-title, reason and note is reworded; the generated files are regenerated with the one documented command, and
-the mechanism suite (every other test) must then pass on the changed pack."""
+generated files, which `tools/regenerate.py` regenerates. In a copy of the project the pack gets a
+new question and a new advice note using it (ten lines), a new version with its CHANGELOG entry,
+and new words for every question, route title, reason and note; the generated files are
+regenerated with the one documented command; the mechanism suite (every other test) must then
+pass on the changed pack."""
 
 from __future__ import annotations
 
@@ -86,6 +87,12 @@ def test_a_new_question_and_note_and_new_words_fail_no_mechanism_test(tmp_path: 
     assert len((NEW_FACT + NEW_RULE).splitlines()) <= 10
     (pack / "pack.yaml").write_text(
         (pack / "pack.yaml").read_text().replace("\nversion: 1.2.0", "\nversion: 1.3.0")
+    )
+    changelog = project / "CHANGELOG.md"  # a new version has its entry, as CONTRIBUTING.md asks
+    heading = "## Default pack (moray-rcd)\n\n"
+    assert heading in changelog.read_text()
+    changelog.write_text(
+        changelog.read_text().replace(heading, heading + "### 1.3.0 (unreleased)\n\n- Interpreters.\n\n", 1)
     )
     for name, keys in REWORDED.items():
         before = (pack / name).read_text()
