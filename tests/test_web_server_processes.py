@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -118,6 +119,19 @@ def in_flight(url: str, posts: Sequence[tuple[str, bytes | str, str]]) -> Iterat
             connection.close()
 
 
+def ctrl_c(process: subprocess.Popen[str]) -> str:
+    """Ctrl-C as a terminal sends it, to every process of the server; its log once every one of
+    them is gone (each killed if it is not, within the deadline)."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.communicate(timeout=DEADLINE_S)
+        wait_for(lambda: in_session(process.pid) == [], "every process of the server gone", 15)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    return server_log(process)
+
+
 def started_advice_processes(server: int) -> list[int]:
     """The advice processes under a server process, once every one of them has started."""
     pool = children(server)
@@ -137,16 +151,23 @@ def test_ctrl_c_to_every_process_of_two_workers_stops_them_all_quietly() -> None
                 "two server processes, each with its advice processes",
             )
             assert ask(url, "/healthz")[0] == 200
-            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-            process.communicate(timeout=DEADLINE_S)
-            err = server_log(process)
-            wait_for(lambda: in_session(process.pid) == [], "every process of the server gone", 15)
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+            err = ctrl_c(process)
     assert process.returncode == 0, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "a server process ended" not in err, err
+
+
+@pytest.mark.parametrize("after_s", [0.0, 0.3, 0.6])
+def test_ctrl_c_while_the_processes_start_stops_them_all_quietly(after_s: float) -> None:
+    with running_server("--workers", "2") as (_url, process):
+        try:
+            time.sleep(after_s)  # while the server processes, then their advice processes, start
+        finally:
+            err = ctrl_c(process)
+    # 130 ("triage: interrupted"): Ctrl-C came before the first process handled it itself.
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 
 
 def test_an_advice_process_killed_mid_service_is_replaced_and_the_requests_answered() -> None:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
 import pickle
@@ -28,7 +29,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
@@ -67,14 +68,38 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="triage-parent-watch", daemon=True).start()
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Stop signals held back in this thread while it starts a process. The process starts with
+    them held (a thread's mask is inherited), so that a Ctrl-C in its first second, before it has
+    handlers of its own, cannot end it with a traceback: it lets them through once it has them
+    (`let_signals_through`). A signal that came meanwhile reaches this thread afterwards."""
+    # Started first: starting it lets SIGINT and SIGTERM through again in this thread.
+    multiprocessing.resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def let_signals_through() -> None:
+    """In a process started under `signals_held`, once it handles (or ignores) them itself."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
 def _start(pack: Pack) -> None:
     global _ADVISOR
     exit_with_parent()
     # A stop signal sent to every process at once (Ctrl-C in a terminal, systemd's default) is the
     # server's to handle: it answers the requests in flight, which need this process, then stops
     # the pool. (The process also ends if the server dies: its queue closes.)
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    let_signals_through()
     # The event loop's process answers probes and moves bytes; this one thinks. When the cores are
     # busy, the scheduler lets the loop go first.
     os.nice(5)
@@ -157,7 +182,8 @@ class _Process:
             target=_serve, args=(pack, theirs), name="triage-advice", daemon=True
         )
         try:
-            self.process.start()
+            with signals_held():
+                self.process.start()
         except BaseException:
             ours.close()
             raise

@@ -32,10 +32,9 @@ from triage._advisor import Advisor
 from triage._errors import PackError, TriageError
 from triage._pack import Pack
 from triage.web._app import create_app, escaped
-from triage.web._pool import exit_with_parent, usable_cores
+from triage.web._pool import STOP_SIGNALS, exit_with_parent, let_signals_through, signals_held, usable_cores
 
 LOG = logging.getLogger("triage.web")
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +174,7 @@ class Server(uvicorn.Server):
             yield
             return
         previous = {signum: signal.signal(signum, self.handle_exit) for signum in STOP_SIGNALS}
+        let_signals_through()  # a server process of `supervise` starts with them held
         try:
             yield
         finally:
@@ -217,7 +217,8 @@ def supervise(sock: socket.socket, settings: Settings, workers: int) -> None:
 
     def start() -> multiprocessing.process.BaseProcess:
         process = spawn.Process(target=run_worker, args=(sock, settings), daemon=False)
-        process.start()
+        with signals_held():
+            process.start()
         return process
 
     previous = {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
