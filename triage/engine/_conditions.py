@@ -43,17 +43,18 @@ def engine_test(normal: Normal, domains: Mapping[str, frozenset[str]]) -> dict[s
 def engine_branches(normal: Normal, domains: Mapping[str, frozenset[str]]) -> int:
     """How many alternative paths durable_rules builds for a condition: the size of the
     disjunctive form of the very test `compile_ruleset` gives it (0 when it is left out)."""
+    return test_branches(engine_test(normal, domains))
 
-    def count(expression: dict[str, Any] | bool) -> int:
-        if isinstance(expression, bool):
-            return int(expression)
-        if "$or" in expression:
-            return sum(count(part) for part in expression["$or"])
-        if "$and" in expression:
-            product = 1
-            for part in expression["$and"]:
-                product *= count(part)
-            return product
-        return 1
 
-    return count(engine_test(normal, domains))
+def test_branches(expression: dict[str, Any] | bool) -> int:
+    """How many alternative paths durable_rules builds for a test `engine_test` gave."""
+    if isinstance(expression, bool):
+        return int(expression)
+    if "$or" in expression:
+        return sum(test_branches(part) for part in expression["$or"])
+    if "$and" in expression:
+        product = 1
+        for part in expression["$and"]:
+            product *= test_branches(part)
+        return product
+    return 1

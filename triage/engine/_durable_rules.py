@@ -41,7 +41,7 @@ from triage._case import Case
 from triage._conditions import Normal
 from triage._errors import InputError, PackError, TriageError
 from triage._pack import Pack
-from triage.engine._conditions import engine_branches, engine_test
+from triage.engine._conditions import engine_test, test_branches
 
 try:
     import durable_rules_engine as _durable
@@ -82,9 +82,10 @@ def durable_version() -> str | None:
         return "unknown version"
 
 
-def _check_limits(pack: Pack) -> None:
+def _check_limits(pack: Pack, tests: Mapping[str, dict[str, Any] | bool]) -> None:
     """Refuses (PackError) a pack that durable_rules would hang or fail on: too many facts for one
-    engine fact, or conditions with more branches than the engine takes from one test."""
+    engine fact, or conditions (`tests`: each rule's engine test) with more branches than the
+    engine takes from one test."""
     if len(pack.domains) + len(_GUARD) > MAX_CASE_KEYS:
         raise PackError(
             f"the rules engine takes at most {MAX_CASE_KEYS - len(_GUARD)} facts; this pack has "
@@ -93,8 +94,8 @@ def _check_limits(pack: Pack) -> None:
             field="facts",
         )
     branches = 1  # the always-true sentinel rule
-    for rule_id, normal in pack.normal.items():
-        branches += engine_branches(normal, pack.domains)
+    for rule_id, test in tests.items():
+        branches += test_branches(test)
         if branches > MAX_ENGINE_BRANCHES:
             raise PackError(
                 f"the pack's conditions need more than {MAX_ENGINE_BRANCHES} engine branches; "
@@ -109,13 +110,12 @@ def compile_ruleset(pack: Pack, rules: Collection[str] | None = None) -> dict[st
     """The durable_rules ruleset definition of a pack, or of the rules of it named in `rules`
     (rules that can never hold are left out). Raises PackError when the pack is past the engine's
     limits (all its rules are counted, so that a pack that runs at all runs whole)."""
-    _check_limits(pack)
+    # Each rule's test, compiled once for the limits and the ruleset alike.
+    tests = {rule_id: engine_test(normal, pack.domains) for rule_id, normal in pack.normal.items()}
+    _check_limits(pack, tests)
     ruleset: dict[str, Any] = {_SENTINEL: {"all": [{"m": dict(_GUARD)}]}}
-    for rule_id, normal in pack.normal.items():
-        if rules is not None and rule_id not in rules:
-            continue
-        expression = engine_test(normal, pack.domains)
-        if expression is False:
+    for rule_id, expression in tests.items():
+        if (rules is not None and rule_id not in rules) or expression is False:
             continue
         test = _GUARD if expression is True else {"$and": [_GUARD, expression]}
         ruleset[rule_id] = {"all": [{"m": test}]}
@@ -298,7 +298,7 @@ def route_ruleset(
         expression = engine_test(condition, pack.domains)
         if expression is False:
             continue
-        branches += engine_branches(condition, pack.domains)
+        branches += test_branches(expression)
         if branches > max_branches:
             return None
         test = _GUARD if expression is True else {"$and": [_GUARD, expression]}
