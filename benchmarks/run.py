@@ -34,8 +34,9 @@ import triage
 from triage.engine import ReferenceMatcher
 from triage.engine._durable_rules import DurableMatcher
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "moray"))
-import oracle  # the semantics the peers are checked against (the Moray pack's, DOMAIN.md's table)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "moray"))  # its oracle
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the hostile packs
+import oracle  # the semantics the peers are checked against (DOMAIN.md's table)
 
 
 def _version(distribution: str) -> str:
