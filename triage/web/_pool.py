@@ -22,6 +22,7 @@ import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
 import pickle
+import selectors
 import signal
 import socket
 import struct
@@ -150,47 +151,88 @@ def _failure(error: Exception) -> bytes:
         return pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
 
 
-def _serve(pack: Pack, channel: socket.socket) -> None:
-    """An advice process: answers the requests on `channel`, one at a time, until it closes."""
+SLOTS = 2
+"""Channels to each advice process, each with one piece of work at a time: while the server reads
+one answer (when its turn on a busy processor comes), the process works on the work waiting on
+another channel, instead of waiting for the server to send it more."""
+
+
+def _serve(pack: Pack, channels: list[socket.socket]) -> None:
+    """An advice process: answers the requests on its channels, one at a time, until they close."""
     _start(pack)
-    # The server closing its end (it stops, or gave up on this process) ends the process quietly.
-    with channel, contextlib.suppress(ConnectionError):
-        while True:
-            header = _read_exactly(channel, _HEADER.size)
-            if header is None:
-                return
-            _kind, size = _HEADER.unpack(header)
-            request = _read_exactly(channel, size)
-            if request is None:
-                return
-            # From the server that started this process, over a socket only the two hold.
-            work, args = pickle.loads(request)  # noqa: S301 - the server's own request
-            try:
-                answer = _frame(_ANSWER, _run(work, args))
-            except Exception as error:  # the work's exception, raised again in the server
-                answer = _frame(_FAILURE, _failure(error))
-            channel.sendall(answer)
+    with contextlib.ExitStack() as stack, selectors.DefaultSelector() as selector:
+        for channel in channels:
+            stack.enter_context(channel)
+            selector.register(channel, selectors.EVENT_READ, channel)
+        while selector.get_map():
+            for key, _events in selector.select():
+                channel = key.data
+                # The server closing a channel (it stops, or gave up on this process) ends it
+                # quietly; the process ends with its last channel.
+                try:
+                    answered = _answer_one(channel)
+                except ConnectionError:
+                    answered = False
+                if not answered:
+                    selector.unregister(channel)
+
+
+def _answer_one(channel: socket.socket) -> bool:
+    """Answers the next request on `channel`; False when it has closed."""
+    header = _read_exactly(channel, _HEADER.size)
+    if header is None:
+        return False
+    _kind, size = _HEADER.unpack(header)
+    request = _read_exactly(channel, size)
+    if request is None:
+        return False
+    # From the server that started this process, over a socket only the two hold.
+    work, args = pickle.loads(request)  # noqa: S301 - the server's own request
+    try:
+        answer = _frame(_ANSWER, _run(work, args))
+    except Exception as error:  # the work's exception, raised again in the server
+        answer = _frame(_FAILURE, _failure(error))
+    channel.sendall(answer)
+    return True
 
 
 class _Process:
-    """One advice process and the server's end of its socket."""
+    """One advice process and the server's ends of its channels."""
 
     def __init__(self, pack: Pack) -> None:
-        ours, theirs = socket.socketpair()
+        pairs = [socket.socketpair() for _ in range(SLOTS)]
         context = multiprocessing.get_context("spawn")
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(pack, theirs), name="triage-advice", daemon=True
+            target=_serve, args=(pack, [theirs for _, theirs in pairs]), name="triage-advice", daemon=True
         )
         try:
             with signals_held():
                 self.process.start()
         except BaseException:
-            ours.close()
+            for ours, _ in pairs:
+                ours.close()
             raise
         finally:
-            theirs.close()
-        ours.setblocking(False)
-        self.channel = ours
+            for _, theirs in pairs:
+                theirs.close()
+        self.slots = [_Slot(self, ours) for ours, _ in pairs]
+        self.busy = 0  # slots taken (the pool's lock guards it)
+        self.lost = False
+
+    def stop(self, wait: bool) -> None:
+        """Close its channels: the process ends once it has answered the work it is doing."""
+        for slot in self.slots:
+            slot.channel.close()
+        if wait:
+            self.process.join()
+
+
+class _Slot:
+    """One channel to an advice process, for one piece of work at a time."""
+
+    def __init__(self, process: _Process, channel: socket.socket) -> None:
+        channel.setblocking(False)
+        self.process, self.channel = process, channel
 
     async def ask(self, work: Work, args: tuple[Any, ...]) -> tuple[bool, bytes]:
         """Whether the work answered, and its answer's bytes (else its exception, pickled);
@@ -213,21 +255,15 @@ class _Process:
             got += read
         return bytes(buffer)
 
-    def stop(self, wait: bool) -> None:
-        """Close its socket: the process ends once it has answered the work it is doing."""
-        self.channel.close()
-        if wait:
-            self.process.join()
-
 
 class AdvicePool:
     """The Advisor's work for one app: in `processes` processes, or in one thread beside the event
     loop when `processes` is 0 (for a host that cannot start processes).
 
     Processes start as the first requests need them (or `ready`), with the `spawn` method: a
-    forked copy of a server with threads running is not safe. Each does one piece of work at a
-    time; other work waits its turn for a free process, oldest first. Any event loop may use the
-    pool (a test client runs one per request).
+    forked copy of a server with threads running is not safe. Work goes to the least busy process
+    (each has `SLOTS` channels, one piece of work on each); other work waits its turn, oldest
+    first. Any event loop may use the pool (a test client runs one per request).
     """
 
     def __init__(self, advisor: Advisor, processes: int) -> None:
@@ -238,9 +274,9 @@ class AdvicePool:
         self._thread: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()  # what follows, used from any loop's thread
         self._every: set[_Process] = set()
-        self._idle: list[_Process] = []
+        self._idle: list[_Slot] = []
         self._starts = 0  # processes started or starting, at most `processes`
-        self._waiting: deque[asyncio.Future[_Process]] = deque()
+        self._waiting: deque[asyncio.Future[_Slot]] = deque()
         self._closed = False
         self._ready = False
         self._probing: asyncio.Lock | None = None
@@ -268,29 +304,32 @@ class AdvicePool:
         return await asyncio.get_running_loop().run_in_executor(thread, work, self.advisor, *args)
 
     async def _once(self, work: Work, args: tuple[Any, ...]) -> bytes:
-        process = await self._take()
+        slot = await self._take()
         try:
-            answered, payload = await process.ask(work, args)
+            answered, payload = await slot.ask(work, args)
         except BaseException:
             # Gone, or its answer left unread (this request cancelled): it can serve no other.
-            self._lost(process)
+            self._lost(slot.process)
             raise
-        self._give_back(process)
+        self._give_back(slot)
         if not answered:
             raise pickle.loads(payload)  # noqa: S301 - the exception of our own advice process
         return payload
 
-    async def _take(self) -> _Process:
-        """A free process: an idle one, a new one while fewer than `processes` run, else the next
-        one given back."""
+    async def _take(self) -> _Slot:
+        """A free slot: of a new process while fewer than `processes` run, else the idle one of
+        the least busy process, else the next one given back."""
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
             start = self._starts < self.processes
             if start:
                 self._starts += 1
+            elif self._idle:
+                slot = min(self._idle, key=lambda idle: idle.process.busy)
+                self._idle.remove(slot)
+                slot.process.busy += 1
+                return slot
             else:
-                waiter: asyncio.Future[_Process] = asyncio.get_running_loop().create_future()
+                waiter: asyncio.Future[_Slot] = asyncio.get_running_loop().create_future()
                 self._waiting.append(waiter)
         if start:
             return self._started()
@@ -301,48 +340,63 @@ class AdvicePool:
                 self._give_back(waiter.result())  # handed over just as it was cancelled
             raise
 
-    def _started(self) -> _Process:
-        """A new process, in a place already counted in `_starts`."""
+    def _started(self) -> _Slot:
+        """A slot of a new process, in a place already counted in `_starts`; its other slots are
+        offered to the work waiting, or kept idle."""
         try:
             process = _Process(self.advisor.pack)
         except BaseException:
             with self._lock:
                 self._starts -= 1
             raise
+        first, *others = process.slots
         with self._lock:
             self._every.add(process)
-        return process
+            process.busy = 1
+            for slot in others:
+                self._offer(slot)
+        return first
 
-    def _give_back(self, process: _Process) -> None:
-        """The process is free: to the oldest work waiting (in that work's loop), else idle."""
+    def _give_back(self, slot: _Slot) -> None:
+        """The slot is free again."""
         with self._lock:
-            if self._closed:
-                self._every.discard(process)
-                process.stop(wait=False)
-                return
-            while self._waiting:
-                waiter = self._waiting.popleft()
-                if waiter.done():
-                    continue
-                if waiter.get_loop() is _running_loop():
-                    waiter.set_result(process)
-                else:
-                    waiter.get_loop().call_soon_threadsafe(_hand_over, waiter, process, self)
-                return
-            self._idle.append(process)
+            slot.process.busy -= 1
+            self._offer(slot)
+
+    def _offer(self, slot: _Slot) -> None:
+        """A free slot to the oldest work waiting (in that work's loop), else idle. Call with the
+        lock held."""
+        if self._closed or slot.process.lost:
+            return
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if waiter.done():
+                continue
+            slot.process.busy += 1
+            if waiter.get_loop() is _running_loop():
+                waiter.set_result(slot)
+            else:
+                waiter.get_loop().call_soon_threadsafe(_hand_over, waiter, slot, self)
+            return
+        self._idle.append(slot)
 
     def _lost(self, process: _Process) -> None:
-        """A process that can serve no more: closed, and its place given to new one for the oldest
-        work waiting, if any."""
-        process.stop(wait=False)
+        """A process that can serve no more: closed (the work on its other slots fails and is done
+        again), and its place given to a new one for the oldest work waiting, if any."""
         with self._lock:
+            if process.lost:
+                return
+            process.lost = True
             self._every.discard(process)
+            self._idle = [slot for slot in self._idle if slot.process is not process]
             waiter = next((w for w in self._waiting if not w.done()), None)
             if waiter is None:
                 self._starts -= 1
-                return
-            self._waiting.remove(waiter)
-        waiter.get_loop().call_soon_threadsafe(_start_for, waiter, self)
+            else:
+                self._waiting.remove(waiter)
+        process.stop(wait=False)
+        if waiter is not None:
+            waiter.get_loop().call_soon_threadsafe(_start_for, waiter, self)
 
     async def ready(self) -> bool:
         """Whether every process of the pool has answered a case with this pack (it tries once now
@@ -399,16 +453,16 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _hand_over(waiter: asyncio.Future[_Process], process: _Process, pool: AdvicePool) -> None:
-    """In the waiter's loop: the process is its, unless it stopped waiting meanwhile."""
+def _hand_over(waiter: asyncio.Future[_Slot], slot: _Slot, pool: AdvicePool) -> None:
+    """In the waiter's loop: the slot is its, unless it stopped waiting meanwhile."""
     if waiter.done():
-        pool._give_back(process)
+        pool._give_back(slot)
     else:
-        waiter.set_result(process)
+        waiter.set_result(slot)
 
 
-def _start_for(waiter: asyncio.Future[_Process], pool: AdvicePool) -> None:
-    """In the waiter's loop: a new process for it, in the place of one that was lost."""
+def _start_for(waiter: asyncio.Future[_Slot], pool: AdvicePool) -> None:
+    """In the waiter's loop: a slot of a new process for it, in the place of one that was lost."""
     if waiter.done():
         with pool._lock:
             pool._starts -= 1
