@@ -96,3 +96,13 @@ def test_shutdown_ends_every_process(pool: AdvicePool) -> None:
     assert processes
     pool.shutdown()
     assert all(not process.is_alive() for process in processes)
+
+
+def test_ready_starts_every_process_and_they_serve_on(pool: AdvicePool) -> None:
+    async def ready_then_two() -> list[bytes]:
+        assert await pool.ready()
+        return await asyncio.gather(*(pool.run(assess_json, answers) for answers in CASES[:2]))
+
+    asyncio.run(ready_then_two())
+    assert len(pool._every) == pool.processes == 2
+    assert all(process.process.is_alive() for process in pool._every)
