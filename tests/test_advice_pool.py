@@ -16,7 +16,7 @@ import pytest
 
 import triage
 from triage.web._pool import AdvicePool
-from triage.web._work import assess_json, why_not_json
+from triage.web._work import alternatives_json, assess_json, why_not_json
 
 CASES = [{}, {"complex": "yes", "multiagency": "yes"}, {"immediate_danger": "yes"}, {"complex": "no"}]
 
@@ -106,3 +106,22 @@ def test_ready_starts_every_process_and_they_serve_on(pool: AdvicePool) -> None:
     asyncio.run(ready_then_two())
     assert len(pool._every) == pool.processes == 2
     assert all(process.process.is_alive() for process in pool._every)
+
+
+def test_both_pieces_of_work_on_a_process_killed_mid_work_are_answered(advisor: triage.Advisor) -> None:
+    pool = AdvicePool(advisor, 1)
+    try:
+
+        async def kill_while_two_run() -> list[bytes]:
+            assert await pool.ready()
+            (process,) = pool._every
+            both = asyncio.gather(*(pool.run(alternatives_json, {}, 3) for _ in range(2)))
+            await asyncio.sleep(0.05)  # both sent: one in the works, one waiting on its channel
+            os.kill(process.process.pid or 0, signal.SIGKILL)
+            return await asyncio.wait_for(both, timeout=120)
+
+        answers = asyncio.run(kill_while_two_run())
+        expected = json.loads(alternatives_json(advisor, {}, 3))
+        assert [json.loads(raw) for raw in answers] == [expected, expected]
+    finally:
+        pool.shutdown()

@@ -309,7 +309,7 @@ class AdvicePool:
             answered, payload = await slot.ask(work, args)
         except BaseException:
             # Gone, or its answer left unread (this request cancelled): it can serve no other.
-            self._lost(slot.process)
+            self._lost(slot)
             raise
         self._give_back(slot)
         if not answered:
@@ -367,6 +367,7 @@ class AdvicePool:
         """A free slot to the oldest work waiting (in that work's loop), else idle. Call with the
         lock held."""
         if self._closed or slot.process.lost:
+            slot.channel.close()  # the process ends when its last channel closes
             return
         while self._waiting:
             waiter = self._waiting.popleft()
@@ -380,21 +381,26 @@ class AdvicePool:
             return
         self._idle.append(slot)
 
-    def _lost(self, process: _Process) -> None:
-        """A process that can serve no more: closed (the work on its other slots fails and is done
-        again), and its place given to a new one for the oldest work waiting, if any."""
+    def _lost(self, slot: _Slot) -> None:
+        """A slot that can serve no more, and so its process: closed, and its place given to a new
+        process for the oldest work waiting, if any. The process's slots in use are closed as
+        their work ends (an answer, or the end of a process that died): closing a socket the event
+        loop waits on would leave that wait unanswered."""
+        process = slot.process
         with self._lock:
+            slot.channel.close()
             if process.lost:
                 return
             process.lost = True
             self._every.discard(process)
-            self._idle = [slot for slot in self._idle if slot.process is not process]
+            for idle in [idle for idle in self._idle if idle.process is process]:
+                self._idle.remove(idle)
+                idle.channel.close()
             waiter = next((w for w in self._waiting if not w.done()), None)
             if waiter is None:
                 self._starts -= 1
             else:
                 self._waiting.remove(waiter)
-        process.stop(wait=False)
         if waiter is not None:
             waiter.get_loop().call_soon_threadsafe(_start_for, waiter, self)
 
