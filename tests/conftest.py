@@ -27,19 +27,19 @@ def default_pack() -> triage.Pack:
     return triage.load_pack(triage.default_pack_path())
 
 
+def flat(text: str) -> str:
+    """Text on one line, however it was wrapped."""
+    return " ".join(text.split())
+
+
 def route_title(route: str) -> str:
     """A route's title in the default pack, on one line."""
-    return " ".join(default_pack().route[route].title.split())
+    return flat(default_pack().route[route].title)
 
 
 def question_text(fact: str) -> str:
     """A fact's question in the default pack, on one line."""
-    return " ".join(default_pack().fact[fact].question.split())
-
-
-def flat(text: str) -> str:
-    """Text on one line, however it was wrapped."""
-    return " ".join(text.split())
+    return flat(default_pack().fact[fact].question)
 
 
 def load_scenarios() -> list[dict[str, Any]]:

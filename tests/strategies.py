@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
+from conftest import default_pack
 from hypothesis import strategies as st
 
-import triage
-
-PACK = triage.Advisor().pack
+PACK = default_pack()
 FACTS = tuple(PACK.fact)
 """Every fact of the pack, in the pack's order."""
 YES_NO_FACTS = tuple(fact.id for fact in PACK.facts if tuple(fact.answers) == ("yes", "no", "unknown"))

@@ -102,11 +102,11 @@ def document_with_real_outputs(path: Path, folder: Path) -> str:
         command, shown = match.group(1), match.group(2).splitlines()
         args, lines = session_command(command, shown)
         real = triage(*args, cwd=folder).splitlines()
-        kept = real[:lines] if lines is not None else real
-        if comparable(kept) == comparable(shown[: len(kept)]) and len(shown) in (len(kept), len(kept) + 1):
-            return match.group(0)  # unchanged but for the Python version: keep the document's
         tail = ["..."] if shown and shown[-1] == "..." else []
-        return "```text\n$ " + command + "\n" + "\n".join([*kept, *tail]) + "\n```"
+        now = [*(real[:lines] if lines is not None else real), *tail]
+        if comparable(now) == comparable(shown):
+            return match.group(0)  # unchanged but for the Python version: keep the document's
+        return "```text\n$ " + command + "\n" + "\n".join(now) + "\n```"
 
     return SESSION.sub(replace, path.read_text())
 
