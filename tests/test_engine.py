@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
+import pickle
 
 import pytest
 from isolated import run_isolated
@@ -34,6 +36,23 @@ DOMAINS = {"a": YNU, "b": YNU}
 )
 def test_conditions_compile_to_durable_tests(normal: object, expected: object) -> None:
     assert engine_test(normal, DOMAINS) == expected  # type: ignore[arg-type]
+
+
+def test_normal_forms_are_immutable_values_of_their_own_kind() -> None:
+    """What the engine and the analysis compile: equal and of one hash when of one kind with equal
+    parts, never equal across kinds (an And and an Or of the same parts) nor to a plain tuple,
+    unchangeable, and the same after pickling."""
+    yes, again = AnswerTest("a", frozenset({"yes"})), AnswerTest("a", frozenset({"yes"}))
+    parts = (yes, AnswerTest("b", frozenset({"no"})))
+    assert yes == again and hash(yes) == hash(again)
+    assert operator.eq(And(parts), And(parts)) and not operator.ne(And(parts), And(parts))
+    assert operator.ne(And(parts), Or(parts)) and not operator.eq(And(parts), Or(parts))
+    assert len({And(parts), Or(parts), And(parts)}) == 2
+    assert yes != ("a", frozenset({"yes"})) and And(parts) != (parts,)
+    with pytest.raises(AttributeError):
+        yes.fact = "b"  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(Or(parts))) == Or(parts)  # noqa: S301 - our own pickle
+    assert repr(yes) == "Test(fact='a', answers=frozenset({'yes'}))"
 
 
 def test_every_rule_is_guarded_and_the_sentinel_always_fires(advisor: triage.Advisor) -> None:

@@ -12,9 +12,8 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeAlias, cast
+from typing import Any, NamedTuple, TypeAlias, cast
 
 from triage._case import Case
 from triage._conditions import And, Normal, Test, holds
@@ -34,8 +33,7 @@ AnalysisState: TypeAlias = dict[str, Any]
 """An Analysis's compiled diagrams as plain data (see `Analysis.state`)."""
 
 
-@dataclass(frozen=True)
-class Outlook:
+class Outlook(NamedTuple):
     """What the unknown facts of a case could still change."""
 
     primaries: frozenset[str]

@@ -10,7 +10,6 @@ unknown facts matter?" without enumerating the 3^20 cases of a pack.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
@@ -35,23 +34,33 @@ class DiagramLimit(Exception):
     """The diagrams grew past MAX_DIAGRAM_NODES nodes or MAX_DIAGRAM_STEPS steps."""
 
 
-@dataclass(frozen=True)
 class Restricted:
     """A diagram restricted to one case: known variables fixed, unknown ones free over `free`.
 
     `outcomes` is the set of terminal values some completion reaches; `variables` maps each
     variable the result still depends on to the terminal values reachable below it. `nodes` is
     the restricted diagram itself (reduced; the last node is its root): (variable, kids) per
-    node, or (-1, (index into `values`,)) for a terminal.
+    node, or (-1, (index into `values`,)) for a terminal. Read-only once made: it is cached and
+    shared between threads. (A plain class: a frozen dataclass would cost every start of the
+    command line 3 million instructions.)
     """
 
-    outcomes: frozenset[Hashable]
-    variables: Mapping[int, frozenset[Hashable]]
-    nodes: tuple[tuple[int, tuple[int, ...]], ...] = ()
-    values: tuple[Hashable, ...] = ()
-    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
-    """What has been worked out from this restriction (it is cached and shared: each entry is the
-    same whoever computes it, so threads may race to fill it)."""
+    __slots__ = ("memo", "nodes", "outcomes", "values", "variables")
+
+    def __init__(
+        self,
+        outcomes: frozenset[Hashable],
+        variables: Mapping[int, frozenset[Hashable]],
+        nodes: tuple[tuple[int, tuple[int, ...]], ...] = (),
+        values: tuple[Hashable, ...] = (),
+    ) -> None:
+        self.outcomes = outcomes
+        self.variables = variables
+        self.nodes = nodes
+        self.values = values
+        self.memo: dict[Hashable, Any] = {}
+        """What has been worked out from this restriction (each entry is the same whoever computes
+        it, so threads may race to fill it)."""
 
     def deciding(self, value: Hashable) -> frozenset[int]:
         """The variables whose value can decide, for some values of the others, whether the

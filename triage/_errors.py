@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class TriageError(Exception):
@@ -101,8 +101,7 @@ class PackError(TriageError):
         self.rule = rule
 
 
-@dataclass(frozen=True)
-class ErrorCode:
+class ErrorCode(NamedTuple):
     """One code of the error table: what it means, the command line's exit status and the HTTP
     status that carry it (None where it cannot arise).
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from triage._conditions import And, Normal, Or, negated
@@ -81,18 +80,27 @@ class Resolution:
         return next(iter(self.routes))
 
 
-@dataclass(frozen=True)
 class SymbolicRoutes(Generic[T]):
-    """Per route, the condition (in some algebra) under which each part of resolution holds."""
+    """Per route, the condition (in some algebra) under which each part of resolution holds.
+    Read-only once made."""
 
-    algebra: Algebra[T]
-    default_route: str
-    recommending: dict[str, T]
-    """Some recommend rule of the route holds (ruled out or not)."""
-    ruled_out: dict[str, T]
-    """Some rule_out rule of the route holds."""
-    recommended: dict[str, T]
-    """The route is recommended: recommending and not ruled out (never, for the default route)."""
+    def __init__(
+        self,
+        algebra: Algebra[T],
+        default_route: str,
+        recommending: dict[str, T],
+        ruled_out: dict[str, T],
+        recommended: dict[str, T],
+    ) -> None:
+        self.algebra = algebra
+        self.default_route = default_route
+        self.recommending = recommending
+        """Some recommend rule of the route holds (ruled out or not)."""
+        self.ruled_out = ruled_out
+        """Some rule_out rule of the route holds."""
+        self.recommended = recommended
+        """The route is recommended: recommending and not ruled out (never, for the default
+        route)."""
 
     def primary(self, pick: Callable[[T, str, R], R], default: R) -> R:
         """The primary route as a choice: the most urgent route recommended, else the default.
