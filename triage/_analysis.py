@@ -13,10 +13,11 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from functools import partial
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeAlias, cast
 
 from triage._case import Case
-from triage._conditions import And, Normal, Test, holds
+from triage._conditions import And, Normal, Test, predicate
 from triage._decision_diagrams import DiagramLimit, Diagrams, Restricted
 from triage._errors import PackError
 from triage._pack import UNKNOWN, Pack, RuleSpec
@@ -64,7 +65,9 @@ class Analysis:
         else:
             self._restore(state)
         self._support: dict[int, tuple[str, ...]] = {}
-        self._restricted: OrderedDict[tuple[int | str, ...], Restricted] = OrderedDict()
+        self._readers: dict[int, Callable[[Case], tuple[str, ...]]] = {}
+        self._early = tuple((fact, predicate(normal)) for fact, normal in pack.asked_early)
+        self._restricted: OrderedDict[tuple[int, tuple[str, ...]], Restricted] = OrderedDict()
         self._restricted_lock = threading.Lock()  # moving and dropping entries is not atomic
 
     def _build(self) -> None:
@@ -158,15 +161,18 @@ class Analysis:
         the all-unknown one is the slowest to restrict); interviews, with `held`, are not cached."""
         if held:
             return self._restrict(root, case, held)
-        support = self._support_of(root)
-        key: tuple[int | str, ...] = (root, *[case[fact] for fact in support])
+        return self._restricted_to(root, self._answers_to(root)(case), case)
+
+    def _restricted_to(self, root: int, answers: tuple[str, ...], case: Case) -> Restricted:
+        """`restrict(root, case)`, given the case's answers to the facts the diagram reads."""
+        key = (root, answers)
         cache = self._restricted
         with self._restricted_lock:
             found = cache.get(key)
             if found is not None:
                 cache.move_to_end(key)
                 return found
-        found = self._restrict(root, case, held)  # outside the lock: other threads go on
+        found = self._restrict(root, case, ())  # outside the lock: other threads go on
         with self._restricted_lock:
             cache[key] = found
             if len(cache) > RESTRICT_CACHE_SIZE:
@@ -187,14 +193,14 @@ class Analysis:
 
         Facts in `held` stay as answered even when unknown (see `restrict`)."""
         now = self.diagrams.evaluate(self.primary, self._value_of(case))
-        if self._settled(self.primary, case, held):
+        restricted = self._open_restriction(self.primary, case, held)
+        if restricted is None:
             # No fact the primary diagram reads is open (every answered case): nothing can change
             # the primary route, so no restriction is needed to know it.
             primaries: frozenset[str] = frozenset((str(now),))
             decisive: tuple[str, ...] = ()
         else:
-            restricted = self.restrict(self.primary, case, held)
-            primaries = frozenset(str(route) for route in restricted.outcomes)
+            primaries = self._primaries_of(restricted)
             decisive = self.rank_questions(restricted)
         found: list[tuple[str, Changes]] = [(fact, "primary_route") for fact in decisive]
         if now not in self.safety_routes or not primaries <= self.safety_routes:
@@ -214,7 +220,7 @@ class Analysis:
     def _asked_early(self, found: list[tuple[str, Changes]], case: Case) -> tuple[tuple[str, Changes], ...]:
         """The questions with those whose `ask_early_when` holds moved to straight after the safety
         questions: their answer carries a deadline (what each could change stays as it was)."""
-        early = {fact for fact, normal in self.pack.asked_early if holds(normal, case)}
+        early = {fact for fact, holds_for in self._early if holds_for(case)}
         moved = [question for question in found if question[0] in early]
         if not moved:
             return tuple(found)
@@ -222,6 +228,14 @@ class Analysis:
         safety = self.pack.fact
         lead = next((i for i, (fact, _) in enumerate(rest) if not safety[fact].safety), len(rest))
         return (*rest[:lead], *moved, *rest[lead:])
+
+    def _open_restriction(self, root: int, case: Case, held: Collection[str]) -> Restricted | None:
+        """`restrict(root, case, held)`, or None when every fact the diagram reads is answered
+        (or held) in the case: the usual case, which needs no restriction."""
+        if held:
+            return None if self._settled(root, case, held) else self._restrict(root, case, held)
+        answers = self._answers_to(root)(case)
+        return None if UNKNOWN not in answers else self._restricted_to(root, answers, case)
 
     def _settled(self, root: int, case: Case, held: Collection[str]) -> bool:
         """Whether every fact the diagram `root` reads is answered (or held) in the case."""
@@ -234,12 +248,37 @@ class Analysis:
             support = self._support[root] = tuple(self.facts[var] for var in self.diagrams.support(root))
         return support
 
-    def _open_facts(self, root: int, case: Case, held: Collection[str]) -> list[str]:
-        """The unknown facts the diagram `root` still depends on, in the pack's order (no
-        restriction needed when none of the facts it reads is open: the usual case)."""
-        if self._settled(root, case, held):
-            return []
-        return [self.facts[var] for var in sorted(self.restrict(root, case, held).variables)]
+    def _answers_to(self, root: int) -> Callable[[Case], tuple[str, ...]]:
+        """What reads a case's answers to the facts the diagram `root` reads, in order (memoised)."""
+        reader = self._readers.get(root)
+        if reader is None:
+            support = self._support_of(root)
+            if len(support) > 1:
+                reader = cast("Callable[[Case], tuple[str, ...]]", itemgetter(*support))
+            else:  # itemgetter of one key gives the answer itself, not a tuple of it
+                reader = partial(_answers_of, support)
+            self._readers[root] = reader
+        return reader
+
+    def _open_facts(self, root: int, case: Case, held: Collection[str]) -> tuple[str, ...]:
+        """The unknown facts the diagram `root` still depends on, in the pack's order."""
+        restricted = self._open_restriction(root, case, held)
+        return () if restricted is None else self._variables_of(restricted)
+
+    @staticmethod
+    def _primaries_of(restricted: Restricted) -> frozenset[str]:
+        """The primary routes a restricted primary diagram can reach (memoised on it)."""
+        found: frozenset[str] | None = restricted.memo.get("primaries")
+        if found is None:
+            found = restricted.memo["primaries"] = frozenset(map(str, restricted.outcomes))
+        return found
+
+    def _variables_of(self, restricted: Restricted) -> tuple[str, ...]:
+        """The facts a restricted diagram still depends on, in the pack's order (memoised on it)."""
+        found: tuple[str, ...] | None = restricted.memo.get("facts")
+        if found is None:
+            found = restricted.memo["facts"] = tuple(self.facts[var] for var in sorted(restricted.variables))
+        return found
 
     def _value_of(self, case: Case) -> Callable[[int], int]:
         facts, index = self.facts, self._answer_index
@@ -279,10 +318,10 @@ class Analysis:
         """Whether some answers to the unknown facts put `route` among the case's routes, and the
         facts that matter."""
         root = self.applies[route]
-        if self._settled(root, case, ()):
+        restricted = self._open_restriction(root, case, ())
+        if restricted is None:
             return self.diagrams.evaluate(root, self._value_of(case)) is True, ()
-        restricted = self.restrict(root, case)
-        return True in restricted.outcomes, tuple(self.facts[var] for var in sorted(restricted.variables))
+        return True in restricted.outcomes, self._variables_of(restricted)
 
 
 def compile_condition(
@@ -343,3 +382,7 @@ def too_large(path: str, error: DiagramLimit) -> PackError:
 def _add(note: str, notes: Hashable, holds: Hashable) -> Hashable:
     """The notes, with `note` added when it `holds`."""
     return frozenset((note, *cast("frozenset[str]", notes))) if holds is True else notes
+
+
+def _answers_of(facts: tuple[str, ...], case: Case) -> tuple[str, ...]:
+    return tuple([case[fact] for fact in facts])
