@@ -4,14 +4,18 @@ output of one, errors stay in their place, reading ahead is bounded, Ctrl-C leav
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,15 +169,96 @@ def test_unknown_or_no_fields_are_refused_before_anything_is_read(
 # --- through the console script ------------------------------------------------------------------
 
 
-def test_jobs_through_the_console_script_give_the_output_of_one_job(tmp_path: Path) -> None:
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A TMPDIR with a short path, where multiprocessing's fork server can put its socket."""
+    folder = Path(tempfile.mkdtemp(prefix="t", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("long_tmp", [False, True], ids=["fork server", "long TMPDIR: spawned"])
+def test_jobs_through_the_console_script_give_the_output_of_one_job(
+    tmp_path: Path, short_tmp: Path, long_tmp: bool
+) -> None:
+    """To a file (the workers' answers copied file to file) and to a pipe (file to pipe), with
+    workers from the fork server, or spawned where TMPDIR is too long a path for its socket (each
+    worker failed to start, "AF_UNIX path too long"); the workers' spool is gone after each run."""
     source = tmp_path / "in.jsonl"
     source.write_bytes(mixed_lines(2 * batch_module.CHUNK_LINES + 100))
+    spool = short_tmp / ("long-" * 20) if long_tmp else short_tmp
+    spool.mkdir(exist_ok=True)
+    assert (len(str(spool)) > batch_module.UNIX_SOCKET_PATH_MAX) == long_tmp
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     first = run_cli("batch", str(source), "--jobs", "1", "--out", str(one))
-    second = run_cli("batch", str(source), "--jobs", "2", "--out", str(two))
-    assert first.returncode == second.returncode == 1
+    second = run_cli("batch", str(source), "--jobs", "2", "--out", str(two), env={"TMPDIR": str(spool)})
+    assert first.returncode == second.returncode == 1, second.stderr
     assert first.stderr == second.stderr and "could not be assessed" in second.stderr
     assert same_second(two.read_bytes()) == same_second(one.read_bytes())
+    piped = run_cli("batch", str(source), "--jobs", "2", env={"TMPDIR": str(spool)})
+    assert piped.returncode == 1 and same_second(piped.stdout.encode()) == same_second(one.read_bytes())
+    assert list(spool.iterdir()) == []
+
+
+class Refusing:
+    """os.copy_file_range or os.sendfile refusing these files, as between file systems or to an
+    output they cannot write, counting its calls."""
+
+    def __init__(self, code: int) -> None:
+        self.code, self.calls = code, 0
+
+    def __call__(self, *args: object) -> int:
+        self.calls += 1
+        raise OSError(self.code, os.strerror(self.code))
+
+
+@pytest.mark.parametrize("refused", [(), ("copy_file_range",), ("copy_file_range", "sendfile")])
+def test_a_spooled_chunk_reaches_the_output_whichever_way_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: tuple[str, ...]
+) -> None:
+    """Lines written before, then each chunk after them, in order, whether the kernel copies
+    file to file, sendfile does, or the chunk is read and written (each refusal remembered)."""
+    refusals = {}
+    for way, code in zip(refused, (errno.EXDEV, errno.EINVAL), strict=False):
+        refusals[way] = Refusing(code)
+        monkeypatch.setattr(os, way, refusals[way])
+    chunks = []
+    for number in range(3):
+        chunk = tmp_path / f"chunk-{number}"
+        chunk.write_bytes(b"".join(b'{"n": %d}\n' % (number * 100 + line) for line in range(100)))
+        chunks.append(chunk)
+    with (tmp_path / "out.jsonl").open("w", encoding="utf-8") as out:
+        write, binary = batch_module._byte_writer(out)
+        write(b"first\n")
+        copy = batch_module._SpoolCopier(write, binary)
+        for chunk in chunks:
+            copy(chunk)
+        write(b"last\n")
+    expected = b"first\n" + b"".join(chunk.read_bytes() for chunk in chunks) + b"last\n"
+    assert (tmp_path / "out.jsonl").read_bytes() == expected
+    assert all(refusal.calls == 1 for refusal in refusals.values())
+
+
+def test_an_output_error_part_way_through_a_copy_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk after part of a chunk is written is the output's error, not a quiet fallback."""
+    calls: list[int] = []
+
+    def part_then_full(source: int, target: int, count: int, offset: int) -> int:
+        calls.append(count)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return min(count, 10)
+
+    monkeypatch.setattr(os, "copy_file_range", part_then_full)
+    chunk = tmp_path / "chunk"
+    chunk.write_bytes(b"x" * 100)
+    with (tmp_path / "out.jsonl").open("w", encoding="utf-8") as out:
+        write, binary = batch_module._byte_writer(out)
+        with pytest.raises(OSError, match="No space left"):
+            batch_module._SpoolCopier(write, binary)(chunk)
+    assert calls == [100, 90]
 
 
 def test_compact_fields_through_the_console_script(tmp_path: Path) -> None:
@@ -192,16 +277,20 @@ def test_a_number_of_jobs_that_is_not_one_or_more_is_a_usage_error(jobs: str) ->
     assert "Traceback" not in result.stderr
 
 
-def test_ctrl_c_during_a_run_on_two_jobs_leaves_no_output_and_no_process(tmp_path: Path) -> None:
+def test_ctrl_c_during_a_run_on_two_jobs_leaves_no_output_and_no_process(
+    tmp_path: Path, short_tmp: Path
+) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"complex": "yes"}\n' * 200_000)
     out = tmp_path / "out.jsonl"
+    spool = short_tmp
     process = subprocess.Popen(
         [console_script(), "batch", str(source), "--jobs", "2", "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a process group of its own, as a terminal's foreground job
+        env={**os.environ, "TMPDIR": str(spool)},
     )
     group = process.pid
     try:
@@ -220,6 +309,7 @@ def test_ctrl_c_during_a_run_on_two_jobs_leaves_no_output_and_no_process(tmp_pat
         assert process.returncode == 130 and "interrupted" in stderr
         assert stderr.strip() == "triage: interrupted"  # one line: nothing from the workers
         assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+        assert list(spool.iterdir()) == []  # nor the workers' spool
         while time.monotonic() < deadline:  # the workers and their server end with the run
             try:
                 os.killpg(group, 0)

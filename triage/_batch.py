@@ -13,18 +13,23 @@ With more than one job, the first lines are answered here as they come (a small 
 process), and the rest in chunks by worker processes, each with an Advisor of the same pack. The
 same code answers every line either way, and the chunks are written in input order, so the output
 is the one a single job writes. At most two chunks per job are in flight, so memory stays bounded
-whatever the length of the input.
+whatever the length of the input. A worker writes a chunk's answers to a file of the run's spool
+folder, which this process copies to the output (inside the kernel where it can) and deletes: the
+answers never cross a pipe or this process's memory.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -158,7 +163,7 @@ def _run(
             return _run(reader, out, answerer, jobs, progress)
     lines = bad = 0
     read = _lines(source)
-    write = _byte_writer(out)
+    write, binary = _byte_writer(out)
     # Line by line here first: a short batch, or a slow pipe, gets each answer as its line comes.
     for raw, size in itertools.islice(read, CHUNK_LINES if jobs > 1 else None):
         lines += 1
@@ -172,7 +177,8 @@ def _run(
     first = next(chunks, None)
     if first is None:
         return BatchSummary(lines=lines, bad=bad)
-    more = _in_parallel(itertools.chain([first], chunks), write, answerer, jobs, progress)
+    copy = _SpoolCopier(write, binary)
+    more = _in_parallel(itertools.chain([first], chunks), copy, answerer, jobs, progress)
     return BatchSummary(lines=lines + more.lines, bad=bad + more.bad)
 
 
@@ -258,35 +264,55 @@ def _chunks(read: Iterator[tuple[bytes | None, int]], first: int) -> Iterator[_C
         yield _Chunk(first, raws, size)
 
 
-_worker: list[_Answerer] = []  # the worker process's own answerer, set when it starts
+_worker: list[tuple[_Answerer, Path]] = []  # the worker process's answerer and spool, set when it starts
 
 
-def _start_worker(pack: Pack, fields: frozenset[str] | None) -> None:
+def _start_worker(pack: Pack, fields: frozenset[str] | None, spool: str) -> None:
     # Ctrl-C at a terminal reaches the whole process group: the parent alone stops the run (and
     # removes its partial output), finishing the chunks in hand; a worker that stopped first
     # would print a traceback and break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker.append(_Answerer(Advisor(pack), fields))
+    _worker.append((_Answerer(Advisor(pack), fields), Path(spool)))
 
 
-def _answer_chunk(chunk: _Chunk) -> tuple[bytes, int]:
-    return _worker[0].chunk(chunk)
+def _answer_chunk(chunk: _Chunk) -> tuple[str, int]:
+    """Answers a chunk into a file of the run's spool: its name, and how many lines were bad."""
+    answerer, spool = _worker[0]
+    text, bad = answerer.chunk(chunk)
+    path = spool / str(chunk.first)
+    path.write_bytes(text)
+    return str(path), bad
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Workers forked from a server process that has imported triage (quick to start, and safe
-    in a program with threads, unlike forking it); spawned where there is no such server."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    in a program with threads, unlike forking it); spawned where there is no such server, or
+    where the socket it listens on would have a path too long for the system (a long TMPDIR)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods() or not _server_socket_fits():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
     return context
 
 
-def _byte_writer(out: TextIO) -> Callable[[bytes], object]:
+UNIX_SOCKET_PATH_MAX = 103
+"""The longest path a Unix socket may have everywhere (108 bytes on Linux, 104 on macOS, each
+with its ending zero byte)."""
+
+
+def _server_socket_fits() -> bool:
+    """Whether the fork server's socket, in multiprocessing's folder under TMPDIR, has a path
+    short enough (else every worker fails to start with "AF_UNIX path too long")."""
+    from multiprocessing.connection import arbitrary_address  # type: ignore[attr-defined]
+
+    return len(os.fsencode(arbitrary_address("AF_UNIX"))) <= UNIX_SOCKET_PATH_MAX
+
+
+def _byte_writer(out: TextIO) -> tuple[Callable[[bytes], object], BinaryIO | None]:
     """Writes UTF-8 text to `out`: to the bytes under it when it is a UTF-8 file (stdout
     included) on a system whose lines end in a newline alone, so that the answers' bytes are not
-    decoded and encoded again (5 ms of the writer's time for every 256 answers); else as text."""
+    decoded and encoded again (5 ms of the writer's time for every 256 answers); else as text.
+    Gives the writer, and the binary file under `out` when it writes to that."""
     buffer = getattr(out, "buffer", None)
     if (
         not isinstance(out, io.TextIOWrapper)
@@ -294,38 +320,110 @@ def _byte_writer(out: TextIO) -> Callable[[bytes], object]:
         or out.encoding.lower().replace("-", "") != "utf8"
         or os.linesep != "\n"
     ):
-        return lambda data: out.write(data.decode())
+        return (lambda data: out.write(data.decode())), None
     out.flush()  # what was written as text before comes first
     binary: BinaryIO = buffer
-    return binary.write
+    return binary.write, binary
+
+
+class _SpoolCopier:
+    """Appends a spooled chunk's file to the output: inside the kernel where the output is a
+    file descriptor (copy_file_range between files, else sendfile, which also writes to pipes),
+    so that the answers' bytes never pass through this process; else read and written."""
+
+    def __init__(self, write: Callable[[bytes], object], binary: BinaryIO | None) -> None:
+        self._write, self._binary = write, binary
+        self._target: int | None = None
+        if binary is not None:
+            try:
+                self._target = binary.fileno()
+            except (OSError, ValueError):  # io.UnsupportedOperation is both
+                self._target = None
+        self._ways = [way for way in ("copy_file_range", "sendfile") if hasattr(os, way)]
+
+    def __call__(self, path: Path) -> None:
+        with path.open("rb") as spooled:
+            size = os.fstat(spooled.fileno()).st_size
+            target, binary = self._target, self._binary
+            if target is not None and binary is not None:
+                binary.flush()  # the lines written before come first
+                while self._ways:
+                    if self._copied(self._ways[0], spooled.fileno(), target, size):
+                        return
+                    del self._ways[0]  # not for these files: the next way, for this run
+            self._write(spooled.read())
+
+    @staticmethod
+    def _copied(way: str, source: int, target: int, size: int) -> bool:
+        """Copies `size` bytes from the start of `source` to the output the `way` named, or
+        False when that way refuses these files before writing anything."""
+        done = 0
+        while done < size:
+            try:
+                if way == "copy_file_range":
+                    sent = os.copy_file_range(source, target, size - done, done)
+                else:
+                    sent = os.sendfile(target, source, done, size - done)
+            except OSError as error:
+                if done == 0 and error.errno in _NOT_FOR_THESE_FILES:
+                    return False
+                raise
+            if sent == 0:
+                if done == 0:
+                    return False
+                raise OSError(errno.EIO, f"the output took {done} of {size} bytes")
+            done += sent
+        return True
+
+
+_NOT_FOR_THESE_FILES = frozenset(
+    code
+    for code in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EBADF, errno.EOPNOTSUPP, errno.ENOTSUP)
+    if code is not None
+)
 
 
 def _in_parallel(
     chunks: Iterator[_Chunk],
-    write: Callable[[bytes], object],
+    copy: _SpoolCopier,
     answerer: _Answerer,
     jobs: int,
     progress: Callable[[int], None] | None,
 ) -> BatchSummary:
     """Answers the chunks in `jobs` worker processes, writing them in input order, with at most
-    two chunks per job read ahead."""
+    two chunks per job read ahead. Each worker writes a chunk's answers to a file of a spool
+    folder of this run's own, which is copied to the output and deleted (the folder goes at the
+    end, whatever happens): answers do not cross a pipe and this process's memory."""
     lines = bad = 0
-    pending: deque[tuple[Future[tuple[bytes, int]], int, int]] = deque()
+    pending: deque[tuple[Future[tuple[str, int]], int, int]] = deque()
 
     def write_oldest() -> None:
         nonlocal lines, bad
         future, count, size = pending.popleft()
-        text, chunk_bad = future.result()
-        write(text)
+        try:
+            name, chunk_bad = future.result()
+        except OSError as error:  # a worker could not write to the spool (a full disk, say)
+            raise TriageError(
+                f"cannot write the workers' answers in {spool}: {error.strerror or error}"
+            ) from None
+        spooled = Path(name)
+        copy(spooled)
+        spooled.unlink()
         lines, bad = lines + count, bad + chunk_bad
         if progress is not None:
             progress(size)
 
+    try:
+        spool = tempfile.mkdtemp(prefix="triage-batch-")
+    except OSError as error:
+        raise TriageError(
+            f"batch: cannot make a spool folder for the workers: {error.strerror or error}"
+        ) from None
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=_pool_context(),
         initializer=_start_worker,
-        initargs=(answerer.advisor.pack, answerer.fields),
+        initargs=(answerer.advisor.pack, answerer.fields, spool),
     )
     try:
         for chunk in chunks:
@@ -338,6 +436,7 @@ def _in_parallel(
         raise TriageError("a batch worker process stopped unexpectedly") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(spool, ignore_errors=True)
     return BatchSummary(lines=lines, bad=bad)
 
 
