@@ -122,12 +122,43 @@ def usage_message(error: click.ClickException) -> str:
         hint = f"'{param.opts[0]}'" if isinstance(param, click.Option) else param.human_readable_name
         if isinstance(param.type, click.Choice):
             return f"invalid value for {hint}: use one of {', '.join(map(str, param.type.choices))}"
-        if isinstance(param.type, click.IntRange):
-            return f"invalid value for {hint}: use a whole number from {param.type.min} to {param.type.max}"
+        if isinstance(param.type, (click.IntRange, click.FloatRange)):
+            return f"invalid value for {hint}: use {range_words(param.type)}"
     if isinstance(error, click.NoSuchOption):
         hint = f" (did you mean {error.possibilities[0]}?)" if error.possibilities else ""
         return f"no such option {shown(error.option_name)}{hint}"
     return " ".join(error.format_message().split())  # messages that name only our own options or files
+
+
+def range_words(kind: click.IntRange | click.FloatRange) -> str:
+    """A range option's rule in words: "a whole number from 1 to 64", "a whole number of 1 or
+    more", "a number more than 0 and at most 3600" (never click's "0<x<=3600" or "None").
+
+    >>> range_words(click.IntRange(1, 64)), range_words(click.IntRange(min=1))
+    ('a whole number from 1 to 64', 'a whole number of 1 or more')
+    >>> range_words(click.FloatRange(0, 3600, min_open=True)), range_words(click.FloatRange(0, 100))
+    ('a number more than 0 and at most 3600', 'a number from 0 to 100')
+    """
+    whole = isinstance(kind, click.IntRange)
+    noun = "a whole number" if whole else "a number"
+    low, high, low_open, high_open = kind.min, kind.max, kind.min_open, kind.max_open
+    if whole:  # an open end of whole numbers is a closed one a step in
+        if low is not None and low_open:
+            low += 1
+        if high is not None and high_open:
+            high -= 1
+        low_open = high_open = False
+    if low is not None and high is not None and not (low_open or high_open):
+        return f"{noun} from {low:g} to {high:g}"
+    lower = None if low is None else f"more than {low:g}" if low_open else f"{low:g} or more"
+    upper = None if high is None else f"less than {high:g}" if high_open else f"at most {high:g}"
+    if lower and upper:
+        return f"{noun} {lower} and {upper}"
+    single = lower or upper
+    if single is None:
+        return noun
+    of = " of" if single.endswith("or more") or single.startswith("at most") else ""
+    return f"{noun}{of} {single}"
 
 
 def wants_json(args: Sequence[str]) -> bool:

@@ -4,11 +4,14 @@ exit 2, no traceback and no usage screen; `python -m triage` runs this package's
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import in_a_terminal, run_cli
@@ -30,6 +33,19 @@ USAGE_ERRORS = [
         "invalid value for '--max-changes': use a whole number from 1 to 3",
     ),
     (["schema", "answers"], "invalid value for KIND: use one of input, output, pack"),
+    (["batch", "-", "--jobs", "0"], "invalid value for '--jobs': use a whole number of 1 or more"),
+    (
+        ["test", "-", "--min-coverage", "101"],
+        "invalid value for '--min-coverage': use a number from 0 to 100",
+    ),
+    (
+        ["test", "-", "--min-coverage", "all"],
+        "invalid value for '--min-coverage': use a number from 0 to 100",
+    ),
+    (
+        ["serve", "--request-timeout", "0"],
+        "invalid value for '--request-timeout': use a number more than 0 and at most 3600",
+    ),
     (["nosuchcommand"], "no such command 'nosuchcommand'"),
     (["assess", "--json", "--format", "markdown"], "--json and --format markdown disagree"),
 ]
@@ -47,6 +63,31 @@ def test_a_usage_error_is_one_line_and_exit_2(args: list[str], expected: str) ->
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     one_line_error(result.stderr, expected)
+
+
+def every_option(group: click.Group) -> Iterator[tuple[str, click.Parameter]]:
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from ((f"{name} {inner}", param) for inner, param in every_option(command))
+        else:
+            yield from ((name, param) for param in command.params)
+
+
+def test_every_number_option_states_its_range_in_words() -> None:
+    """Never click's "0<x<=3600", "float" or "None": the range as a person would say it."""
+    ranged = [
+        (command, param)
+        for command, param in every_option(main)
+        if isinstance(param.type, (click.IntRange, click.FloatRange))
+    ]
+    assert len(ranged) >= 8
+    for command, param in ranged:
+        message = cli.usage_message(click.BadParameter("no", param=param))
+        assert re.fullmatch(
+            r"invalid value for '--[a-z-]+': use a (whole )?number "
+            r"(from \d+(\.\d+)? to \d+(\.\d+)?|of \d+ or more|more than \d+ and at most \d+)",
+            message,
+        ), (command, message)
 
 
 def test_usage_errors_through_the_console_script() -> None:
