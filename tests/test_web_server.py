@@ -227,6 +227,40 @@ def test_an_idle_connection_is_closed_quietly_after_the_keep_alive() -> None:
     assert "closed a connection" not in err  # browsers and proxies close idle ones too: no event
 
 
+def test_a_kept_alive_connection_waits_the_keep_alive_not_the_request_timeout() -> None:
+    """A proxy keeps its idle connections open as long as `--keep-alive` says, even past
+    `--request-timeout` (it closed them at the request timeout, so a proxy whose idle timeout
+    was between the two sent requests on connections triage was closing); a later request that
+    stalls is still closed at the request timeout, counted from its first byte."""
+    healthz = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def answered(sock: socket.socket) -> bytes:
+        answer = b""
+        while not answer.endswith(b'{"status":"ok"}'):
+            answer += sock.recv(4096) or pytest.fail(f"closed before the answer: {answer!r}")
+        return answer
+
+    with running_server("--request-timeout", "0.5", "--keep-alive", "3") as (url, process):
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(healthz)
+            first = answered(sock)
+            time.sleep(1.2)  # idle past the request timeout, within the keep-alive
+            sock.sendall(healthz)
+            second = answered(sock)
+            time.sleep(1.2)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # then nothing more
+            started = time.monotonic()
+            assert sock.recv(1024) == b""
+            stalled = time.monotonic() - started
+        code, err = stop(process)
+    assert first.startswith(b"HTTP/1.1 200") and second.startswith(b"HTTP/1.1 200")
+    assert 0.3 < stalled < 1.5
+    assert code == 0
+    assert "closed a connection: request headers not complete within 0.5 s" in err
+    assert "closed a connection: no request" not in err
+
+
 def test_log_lines_cannot_be_forged_and_a_hang_up_is_one_line() -> None:
     with running_server() as (url, process):
         host, port = url.removeprefix("http://").split(":")

@@ -110,7 +110,8 @@ class GuardedH11(H11Protocol):
         self.limits = limits
         self.deadline: asyncio.TimerHandle | None = None
         self.waiting: str | None = None
-        self.heard = False
+        self.heard = False  # some of the request the server waits for has come
+        self.answered = False  # the connection has had an answer (it is kept alive since)
         if len(self.connections) > limits.connections:
             LOG.warning("refused a connection: %d open, the most allowed", limits.connections)
             transport.abort()
@@ -129,6 +130,7 @@ class GuardedH11(H11Protocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self.heard = False
+        self.answered = True
         self.watch()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -141,9 +143,17 @@ class GuardedH11(H11Protocol):
             self.deadline = None
 
     def watch(self) -> None:
-        """Arm the deadline of what the server now waits for from the client, if anything."""
+        """Arm the deadline of what the server now waits for from the client, if anything: a new
+        connection's first request, a later request from its first byte on, a request's body.
+        A connection idle after an answer is the keep-alive's to close (`--keep-alive`), so a
+        proxy's idle connections are kept as long as that says, whatever `--request-timeout`."""
         state = self.conn.their_state
-        waiting = "request" if state is h11.IDLE else "body" if state is h11.SEND_BODY else None
+        if state is h11.SEND_BODY:
+            waiting: str | None = "body"
+        elif state is h11.IDLE and (self.heard or not self.answered):
+            waiting = "request"
+        else:  # answering, or idle between requests
+            waiting = None
         if waiting == self.waiting:
             return
         self.disarm()
