@@ -200,6 +200,31 @@ def test_jobs_through_the_console_script_give_the_output_of_one_job(
     assert list(spool.iterdir()) == []
 
 
+def test_a_spool_that_cannot_be_made_or_written_is_one_clear_error(
+    small_chunks: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full temporary folder: the run stops with the folder and the system's reason, no
+    traceback (the console script's one line), whether the folder cannot be made or a worker
+    cannot write its answers in it."""
+    data = mixed_lines(40)
+
+    def full(**_: object) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(batch_module.tempfile, "mkdtemp", full)
+    with pytest.raises(
+        triage.TriageError, match=r"cannot make a folder for the workers' answers in .*: No space"
+    ):
+        batch_output(data, jobs=2)
+    not_a_folder = tmp_path / "spool"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(batch_module.tempfile, "mkdtemp", lambda **_: str(not_a_folder))
+    with pytest.raises(
+        triage.TriageError, match=r"cannot write the workers' answers in .*spool: Not a directory"
+    ):
+        batch_output(data, jobs=2)
+
+
 class Refusing:
     """os.copy_file_range or os.sendfile refusing these files, as between file systems or to an
     output they cannot write, counting its calls."""

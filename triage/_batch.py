@@ -417,7 +417,8 @@ def _in_parallel(
         spool = tempfile.mkdtemp(prefix="triage-batch-")
     except OSError as error:
         raise TriageError(
-            f"batch: cannot make a spool folder for the workers: {error.strerror or error}"
+            f"cannot make a folder for the workers' answers in {tempfile.gettempdir()}: "
+            f"{error.strerror or error}"
         ) from None
     pool = ProcessPoolExecutor(
         jobs,
