@@ -211,14 +211,14 @@ def test_a_spool_that_cannot_be_made_or_written_is_one_clear_error(
     def full(**_: object) -> str:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(batch_module.tempfile, "mkdtemp", full)
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
     with pytest.raises(
         triage.TriageError, match=r"cannot make a folder for the workers' answers in .*: No space"
     ):
         batch_output(data, jobs=2)
     not_a_folder = tmp_path / "spool"
     not_a_folder.write_text("")
-    monkeypatch.setattr(batch_module.tempfile, "mkdtemp", lambda **_: str(not_a_folder))
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **_: str(not_a_folder))
     with pytest.raises(
         triage.TriageError, match=r"cannot write the workers' answers in .*spool: Not a directory"
     ):
