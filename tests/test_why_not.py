@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import flat, question_text, route_title, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import FACTS, PACK, answers_of, cases
 
 import triage
 from cli import main
+from triage._reasoning_text import render_alternatives, render_what_if, render_why_not
 
 RCD = "reflective_case_discussion"
 SAFE = {"immediate_danger": "no", "unreported_harm_concern": "no"}
@@ -111,3 +116,28 @@ def test_console_script_explain() -> None:
     assert (
         bad.stderr.strip() == "triage: error: unknown route 'decison_forum' (did you mean 'decision_forum'?)"
     )
+
+
+NAMED = re.compile(r"\[(?:rule )?[\w.-]+\]")
+
+
+def laid_out_at_80(text: str) -> None:
+    """Every line within 80 columns (a bracketed name alone may not fit), and no bracketed name
+    broken across two lines ("[rule" at the end of one, the id on the next)."""
+    for line in text.splitlines():
+        assert len(line) <= 80 or NAMED.fullmatch(line.strip()), line
+        assert line.count("[") == line.count("]") or "source:" in line, line
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=cases(), route=st.sampled_from(tuple(PACK.route)), fact=st.sampled_from(FACTS))
+def test_the_reasoning_texts_keep_to_80_columns_and_their_names_whole(
+    case: dict[str, str], route: str, fact: str
+) -> None:
+    """Why-not, what-if and the alternatives as `triage explain` and `triage what-if` print them:
+    the headings wrapped too (a long route title or pack name ran past 80 columns)."""
+    advisor = triage.Advisor(PACK)
+    laid_out_at_80(render_why_not(advisor.why_not(case, route)))
+    other = next(answer for answer in answers_of(fact) if answer != case[fact])
+    laid_out_at_80(render_what_if(advisor.what_if(case, {fact: other})))
+    laid_out_at_80(render_alternatives(advisor.alternatives(case, max_changes=1)))

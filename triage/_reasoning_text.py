@@ -10,7 +10,8 @@ from triage._reasoning_results import Alternatives, WhatIf, WhyNot
 from triage._recommendation import Recommendation
 from triage._wording import STATUS_WORDS, WIDTH, answer_change, wrap
 
-_COLUMNS = (20, 33, 33)
+_COLUMNS = (18, 29, 29)
+"""The what-if table's columns: label, before, after, two spaces apart (80 columns in all)."""
 
 
 def _row(*cells: str) -> list[str]:
@@ -55,11 +56,17 @@ def _route_titles(*recs: Recommendation) -> dict[str, str]:
     return {route.id: route.title for rec in recs for route in rec.routes}
 
 
+def _heading(text: str) -> str:
+    """A heading line, wrapped to the width with its later lines indented (a long title or pack
+    name would run past 80 columns)."""
+    return wrap(text, indent="", bullet="", hang="  ")
+
+
 def render_what_if(result: WhatIf) -> str:
     """Before and after side by side, then what changed and why."""
     before, after, changed = result.before, result.after, result.changed
     title = after.audit.pack_title
-    lines = [f"WHAT IF - advice to discuss, not a decision ({title})", "", "Changed answers:"]
+    lines = [_heading(f"WHAT IF - advice to discuss, not a decision ({title})"), "", "Changed answers:"]
     edits = [
         answer_change(old.question, old.fact, old.answer, new.answer)
         for old, new in zip(before.answers, after.answers, strict=True)
@@ -105,17 +112,19 @@ def render_alternatives(result: Alternatives) -> str:
     max_changes = result.max_changes
     given = {answer.fact: answer for answer in result.answers}
     lines = [
-        f"WHAT WOULD CHANGE THE ADVICE - advice to discuss, not a decision ({result.pack_title})",
+        _heading(f"WHAT WOULD CHANGE THE ADVICE - advice to discuss, not a decision ({result.pack_title})"),
         "",
-        f"Primary route now: {result.title}  [{result.primary_route}]",
+        _heading(f"Primary route now: {result.title}  [{result.primary_route}]"),
         "",
     ]
     if not result.alternatives:
         lines.append(f"No change of up to {max_changes} answers would give another primary route.")
     else:
         lines.append(
-            f"Smallest changes of answers (up to {max_changes} fact{'' if max_changes == 1 else 's'}) "
-            "that would give another primary route:"
+            _heading(
+                f"Smallest changes of answers (up to {max_changes} fact{'' if max_changes == 1 else 's'}) "
+                "that would give another primary route:"
+            )
         )
     for number, alternative in enumerate(result.alternatives, 1):
         under = "  " + " " * len(f"{number}. ")
@@ -136,8 +145,8 @@ def render_why_not(result: WhyNot) -> str:
     """Why a route is (not) recommended, in plain words."""
     verdict = "RECOMMENDED" if result.recommended else "NOT RECOMMENDED"
     lines = [
-        f"WHY (NOT): {result.title}  [{result.route}] - {verdict}",
-        f"Primary route for these answers: {result.primary_title}  [{result.primary_route}]",
+        _heading(f"WHY (NOT): {result.title}  [{result.route}] - {verdict}"),
+        _heading(f"Primary route for these answers: {result.primary_title}  [{result.primary_route}]"),
         "",
     ]
     lines.extend(wrap(text) for text in result.explanation)

@@ -3,6 +3,7 @@ the focus route's status, and why a rule does not apply, said with the pack's qu
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -44,15 +45,30 @@ def wrap(
 ) -> str:
     """A bulleted paragraph wrapped to `width`, its continuation lines under the text (or, with
     `hang`, indented by it); a line breaks only between words (a word longer than the line keeps
-    its own line)."""
-    return textwrap.fill(
-        one_line(text),
+    its own line), and never inside a bracketed name such as "[rule rcd_complex]".
+
+    >>> print(wrap("It fits when the case is complex and shared. [rule rcd_complex]", width=50))
+      - It fits when the case is complex and shared.
+        [rule rcd_complex]
+    """
+    filled = textwrap.fill(
+        _NAMED.sub(_glued, one_line(text)),
         width=width,
         initial_indent=indent + bullet,
         subsequent_indent=indent + (" " * len(bullet) if hang is None else hang),
         break_long_words=False,
         break_on_hyphens=False,
     )
+    return filled.replace(_GLUE, " ")
+
+
+_GLUE = "\u00a0"  # a space textwrap does not break at (it breaks at ASCII white space only)
+_NAMED = re.compile(r"\[(?:rule )?[\w.-]+\]")
+"""A bracketed name: "[rule rcd_complex]", "[reflective_case_discussion]"."""
+
+
+def _glued(found: re.Match[str]) -> str:
+    return found.group().replace(" ", _GLUE)
 
 
 def needed(pack: Pack, test: Test) -> list[str]:
