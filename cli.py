@@ -130,35 +130,55 @@ def usage_message(error: click.ClickException) -> str:
     return " ".join(error.format_message().split())  # messages that name only our own options or files
 
 
-def range_words(kind: click.IntRange | click.FloatRange) -> str:
-    """A range option's rule in words: "a whole number from 1 to 64", "a whole number of 1 or
-    more", "a number more than 0 and at most 3600" (never click's "0<x<=3600" or "None").
+def range_rule(kind: click.IntRange | click.FloatRange) -> str:
+    """A number range's rule in words: "from 1 to 64", "1 or more", "more than 0 and at most
+    3600" (never click's "0<x<=3600" or "None").
 
-    >>> range_words(click.IntRange(1, 64)), range_words(click.IntRange(min=1))
-    ('a whole number from 1 to 64', 'a whole number of 1 or more')
-    >>> range_words(click.FloatRange(0, 3600, min_open=True)), range_words(click.FloatRange(0, 100))
-    ('a number more than 0 and at most 3600', 'a number from 0 to 100')
+    >>> range_rule(click.IntRange(1, 64)), range_rule(click.IntRange(min=1))
+    ('from 1 to 64', '1 or more')
+    >>> range_rule(click.FloatRange(0, 3600, min_open=True)), range_rule(click.FloatRange(0, 100))
+    ('more than 0 and at most 3600', 'from 0 to 100')
     """
-    whole = isinstance(kind, click.IntRange)
-    noun = "a whole number" if whole else "a number"
     low, high, low_open, high_open = kind.min, kind.max, kind.min_open, kind.max_open
-    if whole:  # an open end of whole numbers is a closed one a step in
+    if isinstance(kind, click.IntRange):  # an open end of whole numbers is a closed one a step in
         if low is not None and low_open:
             low += 1
         if high is not None and high_open:
             high -= 1
         low_open = high_open = False
     if low is not None and high is not None and not (low_open or high_open):
-        return f"{noun} from {low:g} to {high:g}"
+        return f"from {low:g} to {high:g}"
     lower = None if low is None else f"more than {low:g}" if low_open else f"{low:g} or more"
     upper = None if high is None else f"less than {high:g}" if high_open else f"at most {high:g}"
-    if lower and upper:
-        return f"{noun} {lower} and {upper}"
-    single = lower or upper
-    if single is None:
+    return " and ".join(part for part in (lower, upper) if part) or "any"
+
+
+def range_words(kind: click.IntRange | click.FloatRange) -> str:
+    """What a number option takes, in words: "a whole number from 1 to 64", "a whole number of 1
+    or more", "a number more than 0 and at most 3600"."""
+    noun = "a whole number" if isinstance(kind, click.IntRange) else "a number"
+    rule = range_rule(kind)
+    if rule == "any":
         return noun
-    of = " of" if single.endswith("or more") or single.startswith("at most") else ""
-    return f"{noun}{of} {single}"
+    return f"{noun} of {rule}" if rule.endswith("or more") or rule.startswith("at most") else f"{noun} {rule}"
+
+
+class WholeNumbers(click.IntRange):
+    """A range of whole numbers, said in words in --help ("[from 1 to 64]") as in errors."""
+
+    name = "number"
+
+    def _describe_range(self) -> str:  # click's hook for the range --help shows
+        return range_rule(self)
+
+
+class Numbers(click.FloatRange):
+    """A range of numbers, said in words in --help ("[more than 0 and at most 3600]")."""
+
+    name = "number"
+
+    def _describe_range(self) -> str:  # click's hook for the range --help shows
+        return range_rule(self)
 
 
 def wants_json(args: Sequence[str]) -> bool:
@@ -557,7 +577,7 @@ def rules_new(folder: Path) -> None:
 )
 @click.option(
     "--min-coverage",
-    type=click.FloatRange(0, 100),
+    type=Numbers(0, 100),
     default=None,
     metavar="PERCENT",
     help="Exit 1 when the scenarios cover less than this share of the pack (implies --coverage).",
@@ -600,7 +620,7 @@ def test_scenarios(
 @click.option("--out", "out", metavar="FILE|-", help="Write here (atomically; '-' for stdout).")
 @click.option(
     "--jobs",
-    type=click.IntRange(min=1),
+    type=WholeNumbers(min=1),
     metavar="N",
     help="Worker processes (default: one per core); the output is the same for any number.",
 )
@@ -784,7 +804,8 @@ def ask(
 @click.option("--set", "changes", multiple=True, metavar="ID=ANSWER", help="A changed answer (repeatable).")
 @click.option(
     "--max-changes",
-    type=click.IntRange(1, MAX_CHANGES),
+    type=WholeNumbers(1, MAX_CHANGES),
+    metavar="N",
     default=None,
     help=f"Without --set: change up to this many answers at once (default {DEFAULT_CHANGES}).",
 )
@@ -844,7 +865,7 @@ def checked(pattern: str, wanted: str) -> Callable[[click.Context, click.Paramet
     return check
 
 
-SECONDS = click.FloatRange(0, 3600, min_open=True)
+SECONDS = Numbers(0, 3600, min_open=True)
 """A timeout in seconds: more than 0, at most an hour."""
 
 
@@ -862,7 +883,7 @@ def setting(
 @click.option(
     "--port",
     envvar="TRIAGE_PORT",
-    type=click.IntRange(0, 65535),
+    type=WholeNumbers(0, 65535),
     default=8000,
     show_default=True,
     help="Port (0: any free).",
@@ -879,7 +900,7 @@ def setting(
 @click.option(
     "--workers",
     envvar="TRIAGE_WORKERS",
-    type=click.IntRange(1, 64),
+    type=WholeNumbers(1, 64),
     default=1,
     show_default=True,
     help="Server processes on the one port.",
@@ -908,21 +929,21 @@ def setting(
 @setting(
     "--keep-alive",
     "TRIAGE_KEEP_ALIVE",
-    click.IntRange(1, 3600),
+    WholeNumbers(1, 3600),
     5,
     "Seconds an idle connection is kept open after an answer (above the proxy's own).",
 )
 @setting(
     "--max-connections",
     "TRIAGE_MAX_CONNECTIONS",
-    click.IntRange(1, 100_000),
+    WholeNumbers(1, 100_000),
     512,
     "Open connections per server process; past it a new one is closed at once.",
 )
 @setting(
     "--shutdown-timeout",
     "TRIAGE_SHUTDOWN_TIMEOUT",
-    click.IntRange(1, 3600),
+    WholeNumbers(1, 3600),
     30,
     "Seconds the requests in flight may take to finish on a stop signal.",
 )

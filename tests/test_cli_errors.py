@@ -74,7 +74,8 @@ def every_option(group: click.Group) -> Iterator[tuple[str, click.Parameter]]:
 
 
 def test_every_number_option_states_its_range_in_words() -> None:
-    """Never click's "0<x<=3600", "float" or "None": the range as a person would say it."""
+    """Never click's "0<x<=3600", "INTEGER RANGE", "float" or "None", in --help or in an error:
+    the range as a person would say it."""
     ranged = [
         (command, param)
         for command, param in every_option(main)
@@ -82,6 +83,10 @@ def test_every_number_option_states_its_range_in_words() -> None:
     ]
     assert len(ranged) >= 8
     for command, param in ranged:
+        assert isinstance(param, click.Option)
+        name, described = param.get_help_record(click.Context(main)) or ("", "")
+        shown = f"{name} {described}"
+        assert not re.search(r"RANGE|INTEGER|FLOAT|<|>|None", shown), (command, shown)
         message = cli.usage_message(click.BadParameter("no", param=param))
         assert re.fullmatch(
             r"invalid value for '--[a-z-]+': use a (whole )?number "
