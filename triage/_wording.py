@@ -63,8 +63,9 @@ def wrap(
 
 
 _GLUE = "\u00a0"  # a space textwrap does not break at (it breaks at ASCII white space only)
-_NAMED = re.compile(r"\[(?:rule )?[\w.-]+\]")
-"""A bracketed name: "[rule rcd_complex]", "[reflective_case_discussion]"."""
+_NAMED = re.compile(r"\[(?:rule )?[\w.-]+[\];]")
+"""A bracketed name: "[rule rcd_complex]", "[reflective_case_discussion]", or the start of a
+citation, "[rule rcd_complex; source: ...]"."""
 
 
 def _glued(found: re.Match[str]) -> str:
