@@ -203,7 +203,7 @@ class _Answerer:
                 case_id = _case_id(answers.pop("id"))
             recommendation = self.advisor.recommend(self.advisor.case(answers))
             # The JSON's bytes straight from pydantic's serializer (`model_dump_json` is these
-            # bytes decoded): a worker's chunk crosses to the writer and into the file as bytes,
+            # bytes decoded): a chunk goes to its spool file, and on to the output, as bytes,
             # never decoded and encoded again on the way.
             text = Recommendation.__pydantic_serializer__.to_json(recommendation, include=self._include)
         except TriageError as error:
